@@ -1,0 +1,147 @@
+/**
+ * Turns a stage's staging directory into a stored artifact: every file moves
+ * into the object store, references are hashed in place, and the manifest is
+ * stored last. The staging directory is consumed.
+ *
+ * @module
+ */
+import type { FileHasher } from "./digest.ts";
+import type { Digest } from "./digest.ts";
+import { CONTENT_NAMESPACE } from "./hash_tree.ts";
+import {
+  createManifest,
+  type Manifest,
+  type ManifestFile,
+  storeManifest,
+} from "./manifest.ts";
+import { fileIdentity, type StatCache } from "./stat_cache.ts";
+import type { Store } from "./store.ts";
+
+/** A file outside the staging directory that the artifact includes by reference. */
+export interface ArtifactReference {
+  /** Absolute path of the file. */
+  absolutePath: string;
+  /** Its path inside the artifact. */
+  asPath: string;
+}
+
+/** Thrown when a stage's output cannot become an artifact. */
+export class ArtifactError extends Error {
+  override name = "ArtifactError";
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+  }
+}
+
+/** Options of {@linkcode commitArtifact}. */
+export interface CommitArtifactOptions {
+  /** The object store. */
+  store: Store;
+  /** Digests of referenced files are cached here. */
+  statCache: StatCache;
+  /** The run's file hasher. */
+  hasher: FileHasher;
+  /** Files to include by reference. @default [] */
+  references?: readonly ArtifactReference[];
+}
+
+/**
+ * Moves every file under `stagingDir` into the store and stores the manifest.
+ *
+ * @throws {ArtifactError} for a symbolic link or special file in the output,
+ * or a reference that is missing or collides with a written file.
+ */
+export async function commitArtifact(
+  stagingDir: string,
+  options: CommitArtifactOptions,
+): Promise<{ digest: Digest; manifest: Manifest }> {
+  const files: ManifestFile[] = [];
+  const emptyDirs: string[] = [];
+  const walk = (absolute: string, relative: string): number => {
+    let count = 0;
+    for (const entry of [...Deno.readDirSync(absolute)].sort(byName)) {
+      const path = relative ? `${relative}/${entry.name}` : entry.name;
+      const full = `${absolute}/${entry.name}`;
+      if (entry.isSymlink) {
+        throw new ArtifactError(
+          `Cannot store output "${path}": it is a symbolic link`,
+          "write regular files into ctx.outDir, or add an outside file with ctx.reference()",
+        );
+      }
+      if (entry.isDirectory) {
+        const inner = walk(full, path);
+        if (inner === 0) emptyDirs.push(path);
+        count += inner + 1;
+      } else if (entry.isFile) {
+        const { digest, sizeBytes } = options.store.putFileSync(full);
+        files.push({ path, digest, size: sizeBytes });
+        count++;
+      } else {
+        throw new ArtifactError(
+          `Cannot store output "${path}": it is not a regular file`,
+        );
+      }
+    }
+    return count;
+  };
+  walk(stagingDir, "");
+  for (const reference of options.references ?? []) {
+    files.push(referenceEntry(reference, options));
+  }
+  let manifest: Manifest;
+  try {
+    manifest = createManifest(files, emptyDirs);
+  } catch (error) {
+    throw new ArtifactError(
+      `Cannot store the output: ${(error as Error).message}`,
+      "a ctx.reference() name collides with a file the stage wrote; pick another name",
+    );
+  }
+  return { digest: await storeManifest(options.store, manifest), manifest };
+}
+
+function referenceEntry(
+  reference: ArtifactReference,
+  options: CommitArtifactOptions,
+): ManifestFile {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(reference.absolutePath);
+  } catch {
+    throw new ArtifactError(
+      `Cannot reference "${reference.absolutePath}": it does not exist`,
+    );
+  }
+  if (!info.isFile) {
+    throw new ArtifactError(
+      `Cannot reference "${reference.absolutePath}": it is not a regular file`,
+      "reference each file of a directory separately",
+    );
+  }
+  const identity = fileIdentity(info);
+  let entry = options.statCache.get<{ digest: string; size: number }>(
+    CONTENT_NAMESPACE,
+    reference.absolutePath,
+    identity,
+  );
+  if (entry === undefined) {
+    const { digest, sizeBytes } = options.hasher.hash(reference.absolutePath);
+    entry = { digest, size: sizeBytes };
+    options.statCache.set(
+      CONTENT_NAMESPACE,
+      reference.absolutePath,
+      identity,
+      entry,
+    );
+  }
+  return {
+    path: reference.asPath,
+    digest: entry.digest,
+    size: entry.size,
+    external: reference.absolutePath,
+  };
+}
+
+function byName(a: Deno.DirEntry, b: Deno.DirEntry): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}

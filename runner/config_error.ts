@@ -1,0 +1,51 @@
+/**
+ * Errors in pipeline.yaml: every problem names `file:line:column`, what is
+ * wrong, and a hint. All problems found in one pass are reported together.
+ *
+ * @module
+ */
+
+/** A position in a source file (1-based line and column). */
+export interface SourceSpan {
+  /** The file, as the user named it. */
+  file: string;
+  /** 1-based line. */
+  line: number;
+  /** 1-based column. */
+  column: number;
+}
+
+/** One problem in the pipeline file. */
+export interface ConfigProblem {
+  /** Where it is. */
+  at: SourceSpan;
+  /** What is wrong ("Cannot …" style). */
+  message: string;
+  /** What to do about it. */
+  hint?: string;
+}
+
+/** The pipeline file is invalid; `problems` lists every problem found. */
+export class ConfigError extends SyntaxError {
+  override name = "ConfigError";
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(problems.map(formatProblem).join("\n"));
+  }
+
+  /** The first problem's location. */
+  get at(): SourceSpan {
+    return this.problems[0].at;
+  }
+
+  /** The first problem's hint. */
+  get hint(): string | undefined {
+    return this.problems[0].hint;
+  }
+}
+
+/** `file:line:col: message` plus an indented hint line. */
+export function formatProblem(problem: ConfigProblem): string {
+  const { file, line, column } = problem.at;
+  const hint = problem.hint ? `\n  hint: ${problem.hint}` : "";
+  return `${file}:${line}:${column}: ${problem.message}${hint}`;
+}

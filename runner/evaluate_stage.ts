@@ -1,0 +1,193 @@
+/**
+ * Decides whether a stage is cached: gathers its facets, computes its key,
+ * looks up the run record and verifies the stored output. When it is not
+ * cached, says why.
+ *
+ * @module
+ */
+import { cacheKey, type Facets } from "./cache_key.ts";
+import { relativeTo } from "./code_graph.ts";
+import type { Digest, FileHasher } from "./digest.ts";
+import { hashTree } from "./hash_tree.ts";
+import type { LoadedStage, Pipeline } from "./load_pipeline.ts";
+import {
+  createManifest,
+  loadManifest,
+  type Manifest,
+  storeManifest,
+} from "./manifest.ts";
+import {
+  deleteRunRecord,
+  type Heads,
+  readRunRecord,
+  type RunRecord,
+} from "./run_record.ts";
+import { type StaleReason, staleReasons } from "./stale_reasons.ts";
+import type { StatCache } from "./stat_cache.ts";
+import type { Store } from "./store.ts";
+import { materializeTree, removeTree, verifyTree } from "./tree.ts";
+
+/** A stored artifact, ready to read. */
+export interface ArtifactRef {
+  /** Manifest digest. */
+  digest: Digest;
+  /** Its manifest. */
+  manifest: Manifest;
+  /** Its materialised tree. */
+  tree: string;
+}
+
+/** The state shared by the evaluations of one run. */
+export interface RunState {
+  /** The pipeline. */
+  pipeline: Pipeline;
+  /** The object store. */
+  store: Store;
+  /** The stat cache. */
+  statCache: StatCache;
+  /** The run's hasher. */
+  hasher: FileHasher;
+  /** Keys of each stage's last run of this pipeline file. */
+  heads: Heads;
+  /** Facts of each stage that declares some. */
+  facts: Map<string, Record<string, string>>;
+  /** Runtime facts. */
+  runtime: Record<string, string>;
+}
+
+/** The facets of a stage whose upstream artifacts may not exist yet. */
+export type PendingFacets = Omit<Facets, "inputs"> & {
+  inputs: Record<string, Digest | undefined>;
+};
+
+/** What evaluation found. */
+export interface Evaluation {
+  /** The facets (inputs undefined where upstream has not run yet). */
+  facets: PendingFacets;
+  /** The key, when every input is known. */
+  key?: Digest;
+  /** The cached output, when there is a valid one. */
+  cached?: { record: RunRecord; artifact: ArtifactRef };
+  /** Why the stage must run (empty when cached). */
+  reasons: StaleReason[];
+}
+
+/** Evaluates `stage` given its upstream artifacts (undefined for upstream stages still to run). */
+export async function evaluateStage(
+  stage: LoadedStage,
+  upstream: ReadonlyMap<string, ArtifactRef | undefined>,
+  state: RunState,
+  forced?: "force" | "from",
+): Promise<Evaluation> {
+  const { pipeline, store } = state;
+  const data: Record<string, Digest> = {};
+  for (const path of stage.dataPaths) {
+    const files = hashTree(path, {
+      statCache: state.statCache,
+      hasher: state.hasher,
+    });
+    data[relativeTo(pipeline.dir, path)] = await storeManifest(
+      store,
+      createManifest(files),
+    );
+  }
+  const inputs: Record<string, Digest | undefined> = {};
+  for (const [input, upstreamName] of Object.entries(stage.needs)) {
+    inputs[input] = upstream.get(upstreamName)?.digest;
+  }
+  const facets: PendingFacets = {
+    stage: stage.name,
+    code: stage.code.files,
+    npm: stage.code.npm,
+    params: stage.description.params,
+    inputs,
+    data,
+    facts: state.facts.get(stage.name) ?? {},
+    seed: stage.seed,
+    runtime: state.runtime,
+  };
+  const complete = Object.values(inputs).every((d) => d !== undefined);
+  const key = complete ? cacheKey(facets as Facets) : undefined;
+
+  if (key !== undefined && forced === undefined) {
+    const record = await readRunRecord(pipeline.cacheDir, key);
+    if (record) {
+      const checked = await checkArtifact(record.artifact, state);
+      if (checked.ok) {
+        return {
+          facets,
+          key,
+          cached: { record, artifact: checked.artifact },
+          reasons: [],
+        };
+      }
+      await deleteRunRecord(pipeline.cacheDir, key);
+      return {
+        facets,
+        key,
+        reasons: [{ kind: "damaged", files: checked.damaged }],
+      };
+    }
+  }
+  if (forced !== undefined) {
+    return { facets, key, reasons: [{ kind: "forced", by: forced }] };
+  }
+  const headKey = state.heads[stage.name];
+  const previous = headKey
+    ? await readRunRecord(pipeline.cacheDir, headKey)
+    : undefined;
+  if (!previous) return { facets, key, reasons: [{ kind: "new" }] };
+  const reasons = await staleReasons(
+    previous.facets,
+    facets,
+    stage.needs,
+    store,
+  );
+  return {
+    facets,
+    key,
+    reasons: reasons.length > 0 ? reasons : [{ kind: "new" }],
+  };
+}
+
+/**
+ * Makes sure an artifact's tree exists and matches its manifest. Damaged
+ * files are removed from the store (with the tree) so a re-run rebuilds them.
+ */
+export async function checkArtifact(
+  digest: Digest,
+  state: Pick<RunState, "pipeline" | "store" | "statCache" | "hasher">,
+): Promise<
+  { ok: true; artifact: ArtifactRef } | {
+    ok: false;
+    damaged: { path: string; problem: string }[];
+  }
+> {
+  const { store, pipeline } = state;
+  const manifest = await loadManifest(store, digest);
+  if (!manifest) {
+    return { ok: false, damaged: [{ path: "(manifest)", problem: "missing" }] };
+  }
+  const missing = manifest.files.filter((f) =>
+    f.external === undefined && !store.has(f.digest)
+  );
+  let tree: string;
+  try {
+    tree = await materializeTree(pipeline.cacheDir, store, digest, manifest);
+  } catch {
+    return {
+      ok: false,
+      damaged: missing.map((f) => ({ path: f.path, problem: "missing" })),
+    };
+  }
+  const damaged = verifyTree(tree, manifest, state.statCache, state.hasher);
+  if (damaged.length === 0) {
+    return { ok: true, artifact: { digest, manifest, tree } };
+  }
+  for (const file of damaged) {
+    const entry = manifest.files.find((f) => f.path === file.path);
+    if (entry && entry.external === undefined) await store.remove(entry.digest);
+  }
+  await removeTree(tree);
+  return { ok: false, damaged };
+}

@@ -1,0 +1,251 @@
+/**
+ * Loads a pipeline: reads and checks the YAML, follows each stage module's
+ * code graph, and validates each stage's params against its own schema (in a
+ * sandboxed child), so that every error, including a misspelt param of a
+ * stage, points at `file:line:col` with a hint.
+ *
+ * @module
+ */
+import { canonicalJson } from "./canonical_json.ts";
+import {
+  type CodeGraph,
+  codeGraph,
+  loadModuleResolution,
+  type ModuleResolution,
+  normalisePath,
+} from "./code_graph.ts";
+import { ConfigError, type ConfigProblem } from "./config_error.ts";
+import { digestBytes } from "./digest.ts";
+import { describeStages, type ProbeSandbox } from "./describe_stages.ts";
+import {
+  type PipelineFile,
+  readPipelineFile,
+  type StageEntry,
+} from "./pipeline_file.ts";
+import type { StageDescription } from "./_stage_protocol.ts";
+import { StatCache } from "./stat_cache.ts";
+import { STAGE_HOST } from "./stage_process.ts";
+
+/** The project root: where deno.json, deno.lock and node_modules live. */
+export const PROJECT_ROOT = new URL("..", import.meta.url).pathname.replace(
+  /\/$/,
+  "",
+);
+
+/** A stage ready to plan: what the YAML says plus what its module says. */
+export interface LoadedStage extends StageEntry {
+  /** The module's description (params validated and defaulted). */
+  description: Extract<StageDescription, { ok: true }>;
+  /** The code graph: the stage module plus the stage host. */
+  code: CodeGraph;
+  /** Absolute data paths the stage reads (from its params and the YAML's permissions.read). */
+  dataPaths: string[];
+}
+
+/** A loaded, fully validated pipeline. */
+export interface Pipeline extends Omit<PipelineFile, "stages"> {
+  /** Stages in topological order. */
+  stages: LoadedStage[];
+  /** The project's import map and lockfile. */
+  resolution: ModuleResolution;
+}
+
+/** Options of {@linkcode loadPipeline}. */
+export interface LoadPipelineOptions {
+  /** Overrides the pipeline's `cache:` directory. */
+  cacheDir?: string;
+  /** The stat cache to use (else one under the cache directory is opened). */
+  statCache?: StatCache;
+}
+
+/** Everything a child process needs that does not depend on the stage. */
+export function probeSandbox(): ProbeSandbox {
+  return {
+    read: [`${PROJECT_ROOT}/node_modules`],
+    cwd: PROJECT_ROOT,
+    env: childBaseEnv(),
+    configPath: `${PROJECT_ROOT}/deno.json`,
+  };
+}
+
+/** The environment every stage child gets (plus the variables it declares). */
+export function childBaseEnv(): Record<string, string> {
+  const home = Deno.env.get("HOME");
+  const denoDir = Deno.env.get("DENO_DIR") ??
+    (Deno.env.get("XDG_CACHE_HOME")
+      ? `${Deno.env.get("XDG_CACHE_HOME")}/deno`
+      : home
+      ? `${home}/.cache/deno`
+      : undefined);
+  const env: Record<string, string> = {
+    NO_COLOR: "1",
+    DENO_NO_UPDATE_CHECK: "1",
+  };
+  if (home) env.HOME = home;
+  if (denoDir) env.DENO_DIR = denoDir;
+  return env;
+}
+
+/**
+ * Loads and validates the pipeline at `path`.
+ *
+ * @throws {ConfigError} listing every problem, each at `file:line:col`.
+ */
+export async function loadPipeline(
+  path: string,
+  options: LoadPipelineOptions = {},
+): Promise<Pipeline> {
+  const file = await readPipelineFile(path);
+  const cacheDir = options.cacheDir
+    ? normalisePath(
+      options.cacheDir.startsWith("/")
+        ? options.cacheDir
+        : `${Deno.cwd()}/${options.cacheDir}`,
+    )
+    : file.cacheDir;
+  const statCache = options.statCache ??
+    StatCache.open(`${cacheDir}/stat-cache.json`);
+  const resolution = loadModuleResolution(PROJECT_ROOT);
+  const problems: ConfigProblem[] = [];
+  const report = (
+    at: readonly PropertyKey[],
+    message: string,
+    hint?: string,
+    key = false,
+  ) => problems.push({ at: file.locate(at, key), message, hint });
+
+  const graphs = file.stages.map((stage) => {
+    try {
+      return codeGraph([stage.modulePath, STAGE_HOST], resolution, statCache);
+    } catch (error) {
+      report(
+        ["stages", stage.name, "uses"],
+        `Cannot load stage module "${stage.uses}": ${(error as Error).message}`,
+      );
+      return undefined;
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const descriptions = await describeStages(
+    file.stages.map((stage, i) => ({
+      name: stage.name,
+      module: stage.modulePath,
+      params: stage.with,
+      codeDigest: digestBytes(canonicalJson(graphs[i]!)),
+      codePaths: graphs[i]!.paths,
+    })),
+    cacheDir,
+    probeSandbox(),
+  );
+
+  const stages: LoadedStage[] = [];
+  file.stages.forEach((stage, i) => {
+    const description = descriptions[i];
+    if (!description.ok) {
+      if ("issues" in description) {
+        for (const issue of description.issues) {
+          report(
+            ["stages", stage.name, "with", ...issue.path],
+            issue.message,
+            issue.hint,
+            issue.key,
+          );
+        }
+      } else {
+        report(
+          ["stages", stage.name, "uses"],
+          description.loadError,
+          description.hint,
+        );
+      }
+      return;
+    }
+    checkInputs(stage, description, report);
+    const dataPaths = [
+      ...description.reads.map((p) =>
+        normalisePath(p.startsWith("/") ? p : `${file.dir}/${p}`)
+      ),
+      ...stage.permissions.read,
+    ];
+    description.reads.forEach((relative, index) => {
+      const absolute = dataPaths[index];
+      try {
+        Deno.statSync(absolute);
+      } catch {
+        report(
+          locateValue(stage, relative),
+          `Cannot find data path "${relative}" of stage "${stage.name}" (looked at ${absolute})`,
+          "check the path; relative paths start at the folder of the pipeline file",
+        );
+      }
+    });
+    stages.push({
+      ...stage,
+      description,
+      code: graphs[i]!,
+      dataPaths: [...new Set(dataPaths)],
+    });
+  });
+  await statCache.save();
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...file, cacheDir, stages, resolution };
+}
+
+function checkInputs(
+  stage: StageEntry,
+  description: Extract<StageDescription, { ok: true }>,
+  report: (
+    at: readonly PropertyKey[],
+    message: string,
+    hint?: string,
+    key?: boolean,
+  ) => void,
+): void {
+  const declared = description.inputs;
+  const names = Object.keys(declared);
+  for (const [input, upstream] of Object.entries(stage.needs)) {
+    if (declared[input] !== undefined) continue;
+    report(
+      ["stages", stage.name, "needs"],
+      `Cannot pass "${upstream}" to stage "${stage.name}" as input "${input}": the stage has no such input`,
+      names.length > 0
+        ? `its inputs are ${
+          names.map((n) => `"${n}"`).join(", ")
+        }; map one with needs: { ${names[0]}: ${upstream} }`
+        : "this stage takes no inputs; remove `needs`",
+    );
+  }
+  for (const [input, spec] of Object.entries(declared)) {
+    if (spec.optional || stage.needs[input] !== undefined) continue;
+    report(
+      stage.needs && Object.keys(stage.needs).length > 0
+        ? ["stages", stage.name, "needs"]
+        : ["stages", stage.name],
+      `Cannot run stage "${stage.name}": its input "${input}" is not connected`,
+      `add needs: [${input}] (a stage named "${input}") or needs: { ${input}: <stage> }${
+        spec.description ? `; it expects ${spec.description}` : ""
+      }`,
+      Object.keys(stage.needs).length === 0,
+    );
+  }
+}
+
+/** The YAML path of the param whose value is `value`, else the stage's `with`. */
+function locateValue(stage: StageEntry, value: string): PropertyKey[] {
+  const search = (
+    node: unknown,
+    path: PropertyKey[],
+  ): PropertyKey[] | undefined => {
+    if (node === value) return path;
+    if (node && typeof node === "object") {
+      for (const [k, v] of Object.entries(node)) {
+        const found = search(v, [...path, Array.isArray(node) ? Number(k) : k]);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  };
+  return search(stage.with, ["stages", stage.name, "with"]) ??
+    ["stages", stage.name, "with"];
+}

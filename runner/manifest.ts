@@ -1,0 +1,84 @@
+/**
+ * A directory as data: the sorted list of its files with their digests and
+ * sizes. A stored manifest's own digest is the address of the directory.
+ *
+ * @module
+ */
+import { canonicalJson } from "./canonical_json.ts";
+import type { Digest } from "./digest.ts";
+import type { Store } from "./store.ts";
+
+/** One file of a directory artifact. */
+export interface ManifestFile {
+  /** Path relative to the artifact root, with `/` separators. */
+  path: string;
+  /** Digest of the content. */
+  digest: Digest;
+  /** Size in bytes. */
+  size: number;
+  /**
+   * For a file added by reference: its absolute path outside the store. The
+   * content is not copied; it is verified against `digest` when used.
+   */
+  external?: string;
+}
+
+/** A directory artifact. */
+export interface Manifest {
+  /** Format version. */
+  version: 1;
+  /** Files sorted by path. */
+  files: ManifestFile[];
+  /** Directories with no files below them, sorted. */
+  dirs: string[];
+}
+
+/** Builds a manifest from unsorted parts. */
+export function createManifest(
+  files: ManifestFile[],
+  dirs: string[] = [],
+): Manifest {
+  const sortedFiles = [...files].sort((a, b) => compare(a.path, b.path));
+  for (let i = 1; i < sortedFiles.length; i++) {
+    if (sortedFiles[i].path === sortedFiles[i - 1].path) {
+      throw new TypeError(
+        `Cannot build a manifest: "${sortedFiles[i].path}" appears twice`,
+      );
+    }
+  }
+  return { version: 1, files: sortedFiles, dirs: [...dirs].sort(compare) };
+}
+
+/** Stores a manifest and returns its digest (the artifact's address). */
+export async function storeManifest(
+  store: Store,
+  manifest: Manifest,
+): Promise<Digest> {
+  return await store.putBytes(canonicalJson(manifest));
+}
+
+/** Reads a stored manifest; undefined when it is missing or not a manifest. */
+export async function loadManifest(
+  store: Store,
+  digest: Digest,
+): Promise<Manifest | undefined> {
+  try {
+    const parsed = JSON.parse(
+      new TextDecoder().decode(await store.read(digest)),
+    );
+    return parsed?.version === 1 && Array.isArray(parsed.files)
+      ? parsed as Manifest
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Total size in bytes of a manifest's files. */
+export function manifestSize(manifest: Manifest): number {
+  return manifest.files.reduce((sum, file) => sum + file.size, 0);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

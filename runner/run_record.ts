@@ -1,0 +1,104 @@
+/**
+ * The action cache: a run record maps a cache key to the artifact a finished
+ * run produced. It is written last and atomically, so a key either has a
+ * complete record or none. Heads remember, per pipeline file, the key each
+ * stage last ran with, so `status` can explain what changed since.
+ *
+ * @module
+ */
+import { atomicWrite } from "./_atomic_write.ts";
+import type { Facets } from "./cache_key.ts";
+import type { Digest } from "./digest.ts";
+import type { StageSummary } from "./define_stage.ts";
+
+/** A finished stage run. */
+export interface RunRecord {
+  /** Format version. */
+  version: 1;
+  /** The cache key. */
+  key: Digest;
+  /** The artifact (manifest digest). */
+  artifact: Digest;
+  /** What went into the key. */
+  facets: Facets;
+  /** `uses:` of the stage. */
+  uses: string;
+  /** The pipeline invocation that produced it. */
+  runId: string;
+  /** When the stage started (ISO time). */
+  startedAt: string;
+  /** How long it ran. */
+  durationMs: number;
+  /** What the stage's run() returned. */
+  summary: StageSummary | null;
+}
+
+/** Reads the record of `key`; undefined when there is none (or it is unreadable). */
+export async function readRunRecord(
+  cacheDir: string,
+  key: Digest,
+): Promise<RunRecord | undefined> {
+  try {
+    const record = JSON.parse(
+      await Deno.readTextFile(`${cacheDir}/runs/${key}.json`),
+    );
+    return record?.version === 1 && record.key === key
+      ? record as RunRecord
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes a record atomically (temp file + rename). */
+export async function writeRunRecord(
+  cacheDir: string,
+  record: RunRecord,
+): Promise<void> {
+  await atomicWrite(
+    `${cacheDir}/runs/${record.key}.json`,
+    JSON.stringify(record, null, 1),
+  );
+}
+
+/** Deletes a record (its artifact was found damaged). */
+export async function deleteRunRecord(
+  cacheDir: string,
+  key: Digest,
+): Promise<void> {
+  await Deno.remove(`${cacheDir}/runs/${key}.json`).catch(() => {});
+}
+
+/** Stage name → key of its last successful run, for one pipeline file. */
+export type Heads = Record<string, Digest>;
+
+function headsPath(cacheDir: string, pipelineId: Digest): string {
+  return `${cacheDir}/heads/${pipelineId}.json`;
+}
+
+/** Reads the heads of a pipeline (identified by the digest of its absolute path). */
+export async function readHeads(
+  cacheDir: string,
+  pipelineId: Digest,
+): Promise<Heads> {
+  try {
+    return JSON.parse(await Deno.readTextFile(headsPath(cacheDir, pipelineId)));
+  } catch {
+    return {};
+  }
+}
+
+/** Records that `stage` last ran with `key` (read-modify-write, atomic). */
+export async function writeHead(
+  cacheDir: string,
+  pipelineId: Digest,
+  stage: string,
+  key: Digest,
+): Promise<void> {
+  const heads = await readHeads(cacheDir, pipelineId);
+  heads[stage] = key;
+  await atomicWrite(
+    headsPath(cacheDir, pipelineId),
+    JSON.stringify(heads, null, 1),
+  );
+}

@@ -1,0 +1,195 @@
+/**
+ * Spawns a Deno child with exactly the permissions it was granted. Deno's
+ * permission flags confine JavaScript; native addons (loaded through ffi)
+ * bypass them, so a child that may load one also runs under bubblewrap when
+ * it is installed: a private mount namespace holding only the system
+ * libraries, the readable paths (read-only) and the writable paths, with no
+ * network unless some host was granted.
+ *
+ * The sandbox knows nothing of stages or caching.
+ *
+ * @module
+ */
+
+/** What a sandboxed child may touch. */
+export interface SandboxPermissions {
+  /** Absolute paths it may read. */
+  read: readonly string[];
+  /** Absolute paths it may write (they must exist). */
+  write: readonly string[];
+  /** Environment variable names it may read. */
+  env: readonly string[];
+  /** Hosts it may reach. */
+  net: readonly string[];
+  /** Absolute paths of native libraries (folders) it may load. */
+  ffi: readonly string[];
+  /** `Deno` system-information names. */
+  sys: readonly string[];
+}
+
+/** Options of {@linkcode spawnSandboxed}. */
+export interface SandboxOptions {
+  /** The module to run (absolute path). */
+  script: string;
+  /** What the child may touch. */
+  permissions: SandboxPermissions;
+  /** The child's working directory. */
+  cwd: string;
+  /** The child's whole environment (nothing else is inherited). */
+  env: Record<string, string>;
+  /** The deno.json whose import map and lockfile the child uses. */
+  configPath: string;
+  /**
+   * Whether to confine native code with bubblewrap when `permissions.ffi` is
+   * not empty: `"auto"` uses it where installed, `"never"` does not.
+   * @default "auto"
+   */
+  confine?: "auto" | "never";
+  /** The bubblewrap binary. @default "/usr/bin/bwrap" */
+  bwrapPath?: string;
+}
+
+/** How a child's native code was confined. */
+export type Confinement = "none-needed" | "bwrap" | "unconfined";
+
+/** A spawned sandboxed child. */
+export interface SandboxedProcess {
+  /** The child (stdin, stdout and stderr piped). */
+  process: Deno.ChildProcess;
+  /** `"unconfined"` when it may load native code and bubblewrap was not used. */
+  confinement: Confinement;
+}
+
+/** Thrown when permissions cannot be expressed as Deno flags. */
+export class SandboxError extends Error {
+  override name = "SandboxError";
+}
+
+/** True when a usable bubblewrap binary exists at `path`. */
+export function bubblewrapAvailable(path = "/usr/bin/bwrap"): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** The `deno run` flags that grant `permissions`. */
+export function permissionFlags(permissions: SandboxPermissions): string[] {
+  const flags = ["--no-prompt"];
+  const add = (flag: string, values: readonly string[]) => {
+    if (values.length === 0) return;
+    const bad = values.find((v) => v.includes(","));
+    if (bad !== undefined) {
+      throw new SandboxError(
+        `Cannot grant ${flag} to "${bad}": Deno cannot take a path with a comma`,
+      );
+    }
+    flags.push(`${flag}=${[...new Set(values)].join(",")}`);
+  };
+  add("--allow-read", permissions.read);
+  add("--allow-write", permissions.write);
+  add("--allow-env", permissions.env);
+  add("--allow-net", permissions.net);
+  add("--allow-ffi", permissions.ffi);
+  add("--allow-sys", permissions.sys);
+  return flags;
+}
+
+/** Spawns `deno run` on the script with the given permissions. */
+export function spawnSandboxed(options: SandboxOptions): SandboxedProcess {
+  const deno = Deno.execPath();
+  const denoArgs = [
+    "run",
+    ...permissionFlags(options.permissions),
+    `--config=${options.configPath}`,
+    "--frozen",
+    options.script,
+  ];
+  const needsConfinement = options.permissions.ffi.length > 0;
+  const bwrapPath = options.bwrapPath ?? "/usr/bin/bwrap";
+  const useBwrap = needsConfinement && options.confine !== "never" &&
+    bubblewrapAvailable(bwrapPath);
+  const [command, args] = useBwrap
+    ? [bwrapPath, [...bubblewrapArgs(options, deno), "--", deno, ...denoArgs]]
+    : [deno, denoArgs];
+  const process = new Deno.Command(command, {
+    args,
+    cwd: options.cwd,
+    env: options.env,
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  return {
+    process,
+    confinement: !needsConfinement
+      ? "none-needed"
+      : useBwrap
+      ? "bwrap"
+      : "unconfined",
+  };
+}
+
+function bubblewrapArgs(options: SandboxOptions, deno: string): string[] {
+  const { permissions } = options;
+  const args = ["--unshare-all", "--die-with-parent", "--new-session"];
+  if (permissions.net.length > 0) args.push("--share-net");
+  args.push("--ro-bind", "/usr", "/usr");
+  for (const dir of ["/bin", "/sbin", "/lib", "/lib64", "/lib32"]) {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.lstatSync(dir);
+    } catch {
+      continue;
+    }
+    if (info.isSymlink) args.push("--symlink", Deno.readLinkSync(dir), dir);
+    else args.push("--ro-bind", dir, dir);
+  }
+  const system = ["/etc/ld.so.cache", "/etc/fonts", "/etc/localtime"];
+  if (permissions.net.length > 0) {
+    system.push(
+      "/etc/resolv.conf",
+      "/etc/hosts",
+      "/etc/ssl",
+      "/etc/nsswitch.conf",
+    );
+  }
+  for (const path of system) args.push("--ro-bind-try", path, path);
+  args.push("--proc", "/proc", "--dev", "/dev");
+  // GPU device nodes: a stage that may load a native GPU library needs them.
+  for (const device of gpuDevices()) {
+    args.push("--dev-bind-try", device, device);
+  }
+  args.push("--tmpfs", "/tmp");
+  const denoDir = options.env.DENO_DIR;
+  args.push("--ro-bind", deno, deno);
+  if (denoDir) args.push("--ro-bind-try", denoDir, denoDir);
+  const configDir = options.configPath.slice(
+    0,
+    options.configPath.lastIndexOf("/"),
+  );
+  args.push("--ro-bind-try", options.configPath, options.configPath);
+  args.push(
+    "--ro-bind-try",
+    `${configDir}/deno.lock`,
+    `${configDir}/deno.lock`,
+  );
+  for (const path of [...permissions.read, ...permissions.ffi]) {
+    args.push("--ro-bind-try", path, path);
+  }
+  for (const path of permissions.write) args.push("--bind", path, path);
+  args.push("--dir", options.cwd, "--chdir", options.cwd);
+  return args;
+}
+
+function gpuDevices(): string[] {
+  try {
+    return [...Deno.readDirSync("/dev")]
+      .filter((entry) => /^nvidia/.test(entry.name) || entry.name === "dri")
+      .map((entry) => `/dev/${entry.name}`);
+  } catch {
+    return [];
+  }
+}
