@@ -58,6 +58,7 @@ export async function collectGarbage(
     liveRecords.add(key);
     liveTrees.add(record.artifact);
     await keepManifest(record.artifact, true);
+    liveObjects.add(record.content);
     for (const digest of Object.values(record.facets.data)) {
       await keepManifest(digest, false);
     }

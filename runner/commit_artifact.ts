@@ -9,6 +9,7 @@ import type { FileHasher } from "./digest.ts";
 import type { Digest } from "./digest.ts";
 import { CONTENT_NAMESPACE } from "./hash_tree.ts";
 import {
+  contentManifest,
   createManifest,
   type Manifest,
   type ManifestFile,
@@ -54,7 +55,7 @@ export interface CommitArtifactOptions {
 export async function commitArtifact(
   stagingDir: string,
   options: CommitArtifactOptions,
-): Promise<{ digest: Digest; manifest: Manifest }> {
+): Promise<{ digest: Digest; content: Digest; manifest: Manifest }> {
   const files: ManifestFile[] = [];
   const emptyDirs: string[] = [];
   const walk = (absolute: string, relative: string): number => {
@@ -97,7 +98,11 @@ export async function commitArtifact(
       "a ctx.reference() name collides with a file the stage wrote; pick another name",
     );
   }
-  return { digest: await storeManifest(options.store, manifest), manifest };
+  return {
+    digest: await storeManifest(options.store, manifest),
+    content: await storeManifest(options.store, contentManifest(manifest)),
+    manifest,
+  };
 }
 
 function referenceEntry(

@@ -28,8 +28,14 @@ export interface ConfigProblem {
 /** The pipeline file is invalid; `problems` lists every problem found. */
 export class ConfigError extends SyntaxError {
   override name = "ConfigError";
-  constructor(readonly problems: readonly ConfigProblem[]) {
-    super(problems.map(formatProblem).join("\n"));
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(problems: readonly ConfigProblem[]) {
+    const sorted = [...problems].sort((a, b) =>
+      a.at.line - b.at.line || a.at.column - b.at.column
+    );
+    super(sorted.map(formatProblem).join("\n"));
+    this.problems = sorted;
   }
 
   /** The first problem's location. */

@@ -11,6 +11,7 @@ import type { Digest, FileHasher } from "./digest.ts";
 import { hashTree } from "./hash_tree.ts";
 import type { LoadedStage, Pipeline } from "./load_pipeline.ts";
 import {
+  contentManifest,
   createManifest,
   loadManifest,
   type Manifest,
@@ -31,6 +32,8 @@ import { materializeTree, removeTree, verifyTree } from "./tree.ts";
 export interface ArtifactRef {
   /** Manifest digest. */
   digest: Digest;
+  /** Digest of the manifest without the run-info file: what dependants are keyed on. */
+  content: Digest;
   /** Its manifest. */
   manifest: Manifest;
   /** Its materialised tree. */
@@ -93,7 +96,7 @@ export async function evaluateStage(
   }
   const inputs: Record<string, Digest | undefined> = {};
   for (const [input, upstreamName] of Object.entries(stage.needs)) {
-    inputs[input] = upstream.get(upstreamName)?.digest;
+    inputs[input] = upstream.get(upstreamName)?.content;
   }
   const facets: PendingFacets = {
     stage: stage.name,
@@ -182,7 +185,8 @@ export async function checkArtifact(
   }
   const damaged = verifyTree(tree, manifest, state.statCache, state.hasher);
   if (damaged.length === 0) {
-    return { ok: true, artifact: { digest, manifest, tree } };
+    const content = await storeManifest(store, contentManifest(manifest));
+    return { ok: true, artifact: { digest, content, manifest, tree } };
   }
   for (const file of damaged) {
     const entry = manifest.files.find((f) => f.path === file.path);

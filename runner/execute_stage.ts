@@ -22,6 +22,7 @@ import { explainStageFailure, StageFailedError } from "./stage_failed_error.ts";
 import { runStageProcess } from "./stage_process.ts";
 import type { StaleReason } from "./stale_reasons.ts";
 import { materializeTree, removeTree } from "./tree.ts";
+import { RUN_INFO_FILE } from "./manifest.ts";
 
 /** Options of {@linkcode executeStage}. */
 export interface ExecuteOptions {
@@ -208,7 +209,7 @@ export async function executeStage(
   };
   try {
     await Deno.writeTextFile(
-      `${staging}/_run.json`,
+      `${staging}/${RUN_INFO_FILE}`,
       `${JSON.stringify(runInfo, null, 1)}\n`,
     );
     for (const reference of outcome.done.references) {
@@ -218,7 +219,7 @@ export async function executeStage(
         );
       }
     }
-    const { digest, manifest } = await commitArtifact(staging, {
+    const { digest, content, manifest } = await commitArtifact(staging, {
       store,
       statCache: state.statCache,
       hasher: state.hasher,
@@ -234,6 +235,7 @@ export async function executeStage(
       version: 1,
       key,
       artifact: digest,
+      content,
       facets: options.facets,
       uses: stage.uses,
       runId: options.runId,
@@ -245,7 +247,11 @@ export async function executeStage(
     await writeHead(pipeline.cacheDir, options.pipelineId, stage.name, key);
     await removeTree(staging);
     await removeTree(checkpointDir);
-    return { artifact: { digest, manifest, tree }, summary, durationMs };
+    return {
+      artifact: { digest, content, manifest, tree },
+      summary,
+      durationMs,
+    };
   } catch (error) {
     await removeTree(staging);
     const artifactError = error instanceof ArtifactError ? error : undefined;

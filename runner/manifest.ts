@@ -74,6 +74,21 @@ export async function loadManifest(
   }
 }
 
+/**
+ * The file the runner adds to every artifact: who made it, when, how long it
+ * took. It is left out of the artifact's content digest, so a stage that
+ * re-runs and writes the same files does not invalidate its dependants.
+ */
+export const RUN_INFO_FILE = "_run.json";
+
+/** The manifest without {@linkcode RUN_INFO_FILE}: what dependants are keyed on. */
+export function contentManifest(manifest: Manifest): Manifest {
+  return {
+    ...manifest,
+    files: manifest.files.filter((file) => file.path !== RUN_INFO_FILE),
+  };
+}
+
 /** Total size in bytes of a manifest's files. */
 export function manifestSize(manifest: Manifest): number {
   return manifest.files.reduce((sum, file) => sum + file.size, 0);

@@ -162,9 +162,12 @@ export async function readPipelineFile(path: string): Promise<PipelineFile> {
     key = false,
   ) => problems.push({ at: source.locate(at, key), message, hint });
 
-  const result = pipelineSchema.safeParse(source.value ?? {});
-  if (!result.success) {
-    for (const issue of describeZodIssues(pipelineSchema, result.error)) {
+  // Unknown keys are reported and dropped, so the rest is still checked in the same pass.
+  let value: unknown = structuredClone(source.value ?? {});
+  let result = pipelineSchema.safeParse(value);
+  for (let attempt = 0; !result.success && attempt < 8; attempt++) {
+    const issues = describeZodIssues(pipelineSchema, result.error);
+    for (const issue of issues) {
       report(
         issue.path,
         issue.message,
@@ -172,8 +175,11 @@ export async function readPipelineFile(path: string): Promise<PipelineFile> {
         issue.key,
       );
     }
-    throw new ConfigError(problems);
+    if (!issues.every((issue) => issue.key)) throw new ConfigError(problems);
+    for (const issue of issues) value = withoutKey(value, issue.path);
+    result = pipelineSchema.safeParse(value);
   }
+  if (!result.success) throw new ConfigError(problems);
   const config = result.data;
   const dir = absolute.slice(0, absolute.lastIndexOf("/"));
   const resolve = (p: string) =>
@@ -343,6 +349,18 @@ function findCycle(
     current = next;
   }
   return path.slice(path.indexOf(current.name));
+}
+
+function withoutKey(
+  value: unknown,
+  path: readonly (string | number)[],
+): unknown {
+  let node = value as Record<string | number, unknown>;
+  for (const part of path.slice(0, -1)) {
+    node = node?.[part] as Record<string | number, unknown>;
+  }
+  if (node && typeof node === "object") delete node[path[path.length - 1]];
+  return value;
 }
 
 function topLevelHint(path: (string | number)[]): string | undefined {

@@ -19,6 +19,8 @@ export interface RunRecord {
   key: Digest;
   /** The artifact (manifest digest). */
   artifact: Digest;
+  /** The artifact's content digest (its manifest without the run-info file). */
+  content: Digest;
   /** What went into the key. */
   facets: Facets;
   /** `uses:` of the stage. */

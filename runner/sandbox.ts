@@ -162,7 +162,6 @@ function bubblewrapArgs(options: SandboxOptions, deno: string): string[] {
   for (const device of gpuDevices()) {
     args.push("--dev-bind-try", device, device);
   }
-  args.push("--tmpfs", "/tmp");
   const denoDir = options.env.DENO_DIR;
   args.push("--ro-bind", deno, deno);
   if (denoDir) args.push("--ro-bind-try", denoDir, denoDir);
@@ -180,7 +179,9 @@ function bubblewrapArgs(options: SandboxOptions, deno: string): string[] {
     args.push("--ro-bind-try", path, path);
   }
   for (const path of permissions.write) args.push("--bind", path, path);
-  args.push("--dir", options.cwd, "--chdir", options.cwd);
+  // Everything not bound above is an empty, read-only root: a native write
+  // anywhere else fails (EROFS) instead of landing in a throwaway tmpfs.
+  args.push("--dir", options.cwd, "--chdir", options.cwd, "--remount-ro", "/");
   return args;
 }
 

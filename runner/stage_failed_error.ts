@@ -76,8 +76,8 @@ export function explainStageFailure(
     };
   }
   if (/Read-only file system|os error 30/.test(text)) {
-    const path = text.match(/(?:write\w*|open|create)\w* ['"]([^'"]+)['"]/i)
-      ?.[1];
+    const path = text.match(/(\/[^\s:'"]+): unable to open for write/)?.[1] ??
+      text.match(/(?:write\w*|open|create)\w* ['"]([^'"]+)['"]/i)?.[1];
     return {
       message: `Stage "${stage}" tried to write${
         path ? ` "${path}"` : ""

@@ -237,7 +237,6 @@ async function diffManifests(
   const digests = (m: Manifest) =>
     Object.fromEntries(m.files.map((f) => [f.path, f.digest]));
   return diffRecords(digests(a), digests(b))
-    .filter(([path]) => path !== "_run.json")
     .map(([path, change]) => ({ path, change }));
 }
 

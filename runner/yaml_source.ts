@@ -31,9 +31,9 @@ const SYNTAX_HINTS: Record<string, string> = {
   BAD_INDENT:
     "keys of one mapping must line up; nest a mapping two spaces deeper than its parent key",
   BLOCK_AS_IMPLICIT_KEY:
-    "check the indentation: a nested key is indented more than its siblings",
+    "keys of one mapping must line up; nest a mapping two spaces deeper than its parent key",
   MULTILINE_IMPLICIT_KEY:
-    "check the indentation: a nested key is indented more than its siblings",
+    "keys of one mapping must line up; nest a mapping two spaces deeper than its parent key",
   MISSING_CHAR: "a bracket or quote is not closed",
   TAB_AS_INDENT: "indent with spaces, not tabs",
 };
@@ -65,14 +65,27 @@ export function parseYamlSource(
     const seenLines = new Set<number>();
     const problems: ConfigProblem[] = [];
     for (const error of doc.errors) {
-      const at = spanAt(error.pos[0]);
+      let at = spanAt(error.pos[0]);
+      let message = `Cannot parse YAML: ${error.message.split("\n")[0]}`;
+      if (
+        error.code === "BLOCK_AS_IMPLICIT_KEY" ||
+        error.code === "MULTILINE_IMPLICIT_KEY"
+      ) {
+        // The parser points at the value before the over-indented line; point at that line.
+        const lines = text.split("\n");
+        let next = at.line; // 0-based index of the line after the reported one
+        while (next < lines.length && lines[next].trim() === "") next++;
+        if (next < lines.length) {
+          const column = lines[next].length - lines[next].trimStart().length +
+            1;
+          at = { file, line: next + 1, column };
+          message =
+            "Cannot parse YAML: this line is indented deeper than the key above it allows";
+        }
+      }
       if (seenLines.has(at.line)) continue;
       seenLines.add(at.line);
-      problems.push({
-        at,
-        message: `Cannot parse YAML: ${error.message.split("\n")[0]}`,
-        hint: SYNTAX_HINTS[error.code],
-      });
+      problems.push({ at, message, hint: SYNTAX_HINTS[error.code] });
     }
     return { problems };
   }
