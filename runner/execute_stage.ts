@@ -71,7 +71,7 @@ export async function executeStage(
   const checkpointDir = `${pipeline.cacheDir}/checkpoints/${key}`;
   const logFile = `${pipeline.outputsDir}/${stage.name}.log`;
   const yamlKey = (field: string) => {
-    const at = pipeline.locate(["stages", stage.name]);
+    const at = pipeline.locate(["stages", stage.name], true);
     return `stages.${stage.name}.${field} in ${
       relativePath(at.file)
     } (stage at line ${at.line})`;

@@ -29,7 +29,12 @@ import {
   type StageOutcome,
 } from "./run_reporter.ts";
 import { readHeads } from "./run_record.ts";
-import { acquireStageLock, acquireStoreLock } from "./stage_lock.ts";
+import {
+  acquireStageLock,
+  acquireStoreLock,
+  tryAcquireStageLock,
+} from "./stage_lock.ts";
+import { removeTree } from "./tree.ts";
 import { StageFailedError } from "./stage_failed_error.ts";
 import type { StaleReason } from "./stale_reasons.ts";
 import { StatCache } from "./stat_cache.ts";
@@ -98,6 +103,7 @@ export async function runPipeline(
   await Deno.mkdir(cacheDir, { recursive: true });
   using _storeLock = await acquireStoreLock(cacheDir, false);
   const statCache = StatCache.open(`${cacheDir}/stat-cache.json`);
+  if (!options.dryRun) await removeStaleStaging(cacheDir);
 
   const selected = selectStages(pipeline, options);
   const forced = forcedStages(pipeline, options);
@@ -263,6 +269,25 @@ export async function runPipeline(
     stages,
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+/**
+ * Removes staging directories that no live run owns: a run killed mid-stage
+ * leaves one behind, whatever key the next run computes for that stage.
+ */
+async function removeStaleStaging(cacheDir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = (await Array.fromAsync(Deno.readDir(`${cacheDir}/staging`))).map((
+      e,
+    ) => e.name);
+  } catch {
+    return;
+  }
+  for (const key of names) {
+    using lock = await tryAcquireStageLock(cacheDir, key);
+    if (lock) await removeTree(`${cacheDir}/staging/${key}`);
+  }
 }
 
 function checkStageFlags(pipeline: Pipeline, options: RunOptions): void {

@@ -46,6 +46,30 @@ export async function acquireStageLock(
   return { release, [Symbol.dispose]: release };
 }
 
+/** Takes the lock of `key` if nobody holds it; undefined otherwise. */
+export async function tryAcquireStageLock(
+  cacheDir: string,
+  key: Digest,
+): Promise<StageLock | undefined> {
+  await Deno.mkdir(`${cacheDir}/locks`, { recursive: true });
+  const file = await Deno.open(`${cacheDir}/locks/${key}.lock`, {
+    read: true,
+    write: true,
+    create: true,
+  });
+  if (!(await file.tryLock(true))) {
+    file.close();
+    return undefined;
+  }
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    file.close();
+  };
+  return { release, [Symbol.dispose]: release };
+}
+
 /**
  * Takes a shared (`exclusive` false) or exclusive lock on the whole store:
  * runs hold it shared, the garbage collector exclusively.

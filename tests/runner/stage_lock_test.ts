@@ -1,0 +1,45 @@
+import { assert, assertEquals } from "../_assert.ts";
+import {
+  acquireStageLock,
+  tryAcquireStageLock,
+} from "../../runner/stage_lock.ts";
+
+const KEY = "a".repeat(64);
+
+Deno.test("acquireStageLock() excludes a second holder and recovers from a holder killed with SIGKILL", async () => {
+  const cache = await Deno.makeTempDir();
+  await Deno.mkdir(`${cache}/locks`, { recursive: true });
+  // Another process takes the lock and then dies without releasing it.
+  const holder = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `
+      const f = await Deno.open("${cache}/locks/${KEY}.lock", { read: true, write: true, create: true });
+      await f.lock(true);
+      console.log("locked");
+      setInterval(() => {}, 1000);
+    `,
+    ],
+    stdout: "piped",
+  }).spawn();
+  const reader = holder.stdout.getReader();
+  await reader.read(); // "locked"
+  assertEquals(await tryAcquireStageLock(cache, KEY), undefined);
+  let waitedFor: number | undefined = -1;
+  const acquiring = acquireStageLock(cache, KEY, (pid) => waitedFor = pid);
+  holder.kill("SIGKILL");
+  await holder.status;
+  reader.releaseLock();
+  await holder.stdout.cancel();
+  const lock = await acquiring;
+  assert(waitedFor !== -1, "the waiter was told it had to wait");
+  assertEquals(
+    (await Deno.readTextFile(`${cache}/locks/${KEY}.lock`)).trim(),
+    String(Deno.pid),
+  );
+  lock.release();
+  const again = await tryAcquireStageLock(cache, KEY);
+  assert(again !== undefined);
+  again.release();
+  await Deno.remove(cache, { recursive: true });
+});

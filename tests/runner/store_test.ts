@@ -1,0 +1,75 @@
+import { assert, assertEquals } from "../_assert.ts";
+import { commitArtifact } from "../../runner/commit_artifact.ts";
+import { digestBytes, FileHasher } from "../../runner/digest.ts";
+import { StatCache } from "../../runner/stat_cache.ts";
+import { Store } from "../../runner/store.ts";
+import { materializeTree, removeTree, verifyTree } from "../../runner/tree.ts";
+
+Deno.test("Store stores identical files once and names them by their SHA-256", async () => {
+  const cache = await Deno.makeTempDir();
+  const store = new Store(cache);
+  const a = await store.putBytes("same bytes");
+  const b = await store.putBytes("same bytes");
+  assertEquals(a, b);
+  assertEquals(a, digestBytes("same bytes"));
+  assertEquals(new TextDecoder().decode(await store.read(a)), "same bytes");
+  assert(store.verify(a));
+  await removeTree(cache);
+});
+
+Deno.test("commitArtifact() moves a directory into the store; materializeTree() rebuilds it read-only", async () => {
+  const cache = await Deno.makeTempDir();
+  const staging = `${cache}/staging/x`;
+  await Deno.mkdir(`${staging}/sub/empty`, { recursive: true });
+  await Deno.writeTextFile(`${staging}/a.txt`, "alpha");
+  await Deno.writeTextFile(`${staging}/sub/b.txt`, "beta");
+  await Deno.writeTextFile(`${staging}/sub/c.txt`, "alpha");
+  const store = new Store(cache);
+  const statCache = StatCache.open(`${cache}/stat.json`);
+  const hasher = new FileHasher();
+  const { digest, manifest, content } = await commitArtifact(staging, {
+    store,
+    statCache,
+    hasher,
+  });
+  assertEquals(manifest.files.map((f) => f.path), [
+    "a.txt",
+    "sub/b.txt",
+    "sub/c.txt",
+  ]);
+  assertEquals(manifest.dirs, ["sub/empty"]);
+  assertEquals(manifest.files[0].digest, manifest.files[2].digest); // stored once
+  assertEquals(content, digest); // no run-info file here, so content and artifact agree
+  const tree = await materializeTree(cache, store, digest, manifest);
+  assertEquals(await Deno.readTextFile(`${tree}/sub/b.txt`), "beta");
+  assertEquals((await Deno.stat(`${tree}/a.txt`)).mode! & 0o777, 0o444);
+  assertEquals(verifyTree(tree, manifest, statCache, hasher), []);
+  // Damage one file through the tree: verification names it.
+  await Deno.chmod(`${tree}/sub/b.txt`, 0o644);
+  await Deno.writeTextFile(`${tree}/sub/b.txt`, "gamma");
+  assertEquals(verifyTree(tree, manifest, statCache, hasher), [{
+    path: "sub/b.txt",
+    problem: "changed",
+  }]);
+  await removeTree(cache);
+});
+
+Deno.test("commitArtifact() refuses a symbolic link in a stage's output", async () => {
+  const cache = await Deno.makeTempDir();
+  const staging = `${cache}/staging/x`;
+  await Deno.mkdir(staging, { recursive: true });
+  await Deno.symlink("/etc/hostname", `${staging}/link`);
+  const store = new Store(cache);
+  let message = "";
+  try {
+    await commitArtifact(staging, {
+      store,
+      statCache: StatCache.open(`${cache}/s.json`),
+      hasher: new FileHasher(),
+    });
+  } catch (error) {
+    message = (error as Error).message;
+  }
+  assertEquals(message, 'Cannot store output "link": it is a symbolic link');
+  await removeTree(cache);
+});
