@@ -3,7 +3,7 @@ import { makeToyProject, removeToy, runToy } from "./_toy_project.ts";
 import {
   type RunReporter,
   SILENT_REPORTER,
-  StageFailedError,
+  type StageFailedError,
 } from "../../mod.ts";
 import { bubblewrapAvailable } from "../../runner/sandbox.ts";
 
