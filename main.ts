@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCliArgs } from "./_cli_args.ts";
 import {
   collectGarbage,
   ConfigError,
@@ -45,25 +45,31 @@ async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   let parsed;
   try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      options: {
-        jobs: { type: "string", short: "j" },
-        from: { type: "string" },
-        only: { type: "string" },
-        force: { type: "string", multiple: true },
-        "dry-run": { type: "boolean" },
-        cache: { type: "string" },
-        "no-bwrap": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
+    parsed = parseCliArgs(rest, {
+      jobs: { type: "string", short: "j" },
+      from: { type: "string" },
+      only: { type: "string" },
+      force: { type: "string", multiple: true },
+      "dry-run": { type: "boolean" },
+      cache: { type: "string" },
+      "no-bwrap": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
     });
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  const { values, positionals } = parsed;
+  const { positionals } = parsed;
+  const values = parsed.values as {
+    jobs?: string;
+    from?: string;
+    only?: string;
+    force?: string[];
+    "dry-run"?: boolean;
+    cache?: string;
+    "no-bwrap"?: boolean;
+    help?: boolean;
+  };
   if (
     values.help || command === undefined || command === "help" ||
     command === "--help"

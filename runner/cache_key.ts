@@ -34,8 +34,8 @@ export interface Facets {
 const KEY_VERSION = 1;
 
 /** The cache key of a stage run with these facets. */
-export function cacheKey(facets: Facets): Digest {
-  return digestBytes(canonicalJson({ v: KEY_VERSION, ...facets }));
+export async function cacheKey(facets: Facets): Promise<Digest> {
+  return await digestBytes(canonicalJson({ v: KEY_VERSION, ...facets }));
 }
 
 /** Runtime facts shared by every stage: the Deno version and the platform. */

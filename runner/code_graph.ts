@@ -70,11 +70,11 @@ export function loadModuleResolution(projectRoot: string): ModuleResolution {
  *
  * @throws {CodeGraphError} when a local import points at a missing file.
  */
-export function codeGraph(
+export async function codeGraph(
   entries: readonly string[],
   resolution: ModuleResolution,
   statCache: StatCache,
-): CodeGraph {
+): Promise<CodeGraph> {
   const files: Record<string, Digest> = {};
   const npm: Record<string, string> = {};
   const paths: string[] = [];
@@ -84,7 +84,7 @@ export function codeGraph(
     const path = queue.shift()!;
     if (seen.has(path)) continue;
     seen.add(path);
-    const { digest, imports } = readCodeFile(path, statCache);
+    const { digest, imports } = await readCodeFile(path, statCache);
     files[relativeTo(resolution.projectRoot, path)] = digest;
     paths.push(path);
     for (const specifier of imports) {
@@ -99,10 +99,10 @@ export function codeGraph(
   return { files, npm, paths: paths.sort() };
 }
 
-function readCodeFile(
+async function readCodeFile(
   path: string,
   statCache: StatCache,
-): { digest: Digest; imports: string[] } {
+): Promise<{ digest: Digest; imports: string[] }> {
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(path);
@@ -123,11 +123,11 @@ function readCodeFile(
   let result: { digest: Digest; imports: string[] };
   try {
     const { tokens, imports } = tokenizeSource(source);
-    result = { digest: digestBytes(tokens.join("\u0001")), imports };
+    result = { digest: await digestBytes(tokens.join("\u0001")), imports };
   } catch {
     // Not something the tokenizer follows: hash the bytes, and let Deno report
     // the syntax error when the stage runs.
-    result = { digest: digestBytes(source), imports: [] };
+    result = { digest: await digestBytes(source), imports: [] };
   }
   statCache.set(CODE_NAMESPACE, path, identity, result);
   return result;

@@ -39,7 +39,7 @@ export async function collectGarbage(
   const { cacheDir } = pipeline;
   using _lock = await acquireStoreLock(cacheDir, true);
   const store = new Store(cacheDir);
-  const heads = await readHeads(cacheDir, digestBytes(pipeline.path));
+  const heads = await readHeads(cacheDir, await digestBytes(pipeline.path));
   const liveObjects = new Set<Digest>();
   const liveTrees = new Set<Digest>();
   const liveRecords = new Set<Digest>();

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { FileHasher } from "./digest.ts";
+import type { LazyFileHasher } from "./digest.ts";
 import type { Digest } from "./digest.ts";
 import { CONTENT_NAMESPACE } from "./hash_tree.ts";
 import {
@@ -41,7 +41,7 @@ export interface CommitArtifactOptions {
   /** Digests of referenced files are cached here. */
   statCache: StatCache;
   /** The run's file hasher. */
-  hasher: FileHasher;
+  hasher: LazyFileHasher;
   /** Files to include by reference. @default [] */
   references?: readonly ArtifactReference[];
 }
@@ -58,6 +58,7 @@ export async function commitArtifact(
 ): Promise<{ digest: Digest; content: Digest; manifest: Manifest }> {
   const files: ManifestFile[] = [];
   const emptyDirs: string[] = [];
+  const staged: { path: string; full: string }[] = [];
   const walk = (absolute: string, relative: string): number => {
     let count = 0;
     for (const entry of [...Deno.readDirSync(absolute)].sort(byName)) {
@@ -74,8 +75,7 @@ export async function commitArtifact(
         if (inner === 0) emptyDirs.push(path);
         count += inner + 1;
       } else if (entry.isFile) {
-        const { digest, sizeBytes } = options.store.putFileSync(full);
-        files.push({ path, digest, size: sizeBytes });
+        staged.push({ path, full });
         count++;
       } else {
         throw new ArtifactError(
@@ -86,8 +86,12 @@ export async function commitArtifact(
     return count;
   };
   walk(stagingDir, "");
+  for (const { path, full } of staged) {
+    const { digest, sizeBytes } = await options.store.putFile(full);
+    files.push({ path, digest, size: sizeBytes });
+  }
   for (const reference of options.references ?? []) {
-    files.push(referenceEntry(reference, options));
+    files.push(await referenceEntry(reference, options));
   }
   let manifest: Manifest;
   try {
@@ -105,10 +109,10 @@ export async function commitArtifact(
   };
 }
 
-function referenceEntry(
+async function referenceEntry(
   reference: ArtifactReference,
   options: CommitArtifactOptions,
-): ManifestFile {
+): Promise<ManifestFile> {
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(reference.absolutePath);
@@ -130,7 +134,9 @@ function referenceEntry(
     identity,
   );
   if (entry === undefined) {
-    const { digest, sizeBytes } = options.hasher.hash(reference.absolutePath);
+    const { digest, sizeBytes } = (await options.hasher()).hash(
+      reference.absolutePath,
+    );
     entry = { digest, size: sizeBytes };
     options.statCache.set(
       CONTENT_NAMESPACE,

@@ -48,10 +48,11 @@ export async function describeStages(
     digestBytes(
       canonicalJson({ v: 1, code: r.codeDigest, params: r.params ?? {} }),
     );
-  const results: (StageDescription | undefined)[] = requests.map((r) => {
+  const keys = await Promise.all(requests.map(keyOf));
+  const results: (StageDescription | undefined)[] = requests.map((_, i) => {
     try {
       return JSON.parse(
-        Deno.readTextFileSync(`${cacheDir}/describe/${keyOf(r)}.json`),
+        Deno.readTextFileSync(`${cacheDir}/describe/${keys[i]}.json`),
       );
     } catch {
       return undefined;
@@ -72,7 +73,7 @@ export async function describeStages(
       // A module that failed to load may work after a fix elsewhere: only cache answers.
       if (description.ok || "issues" in description) {
         await atomicWrite(
-          `${cacheDir}/describe/${keyOf(requests[i])}.json`,
+          `${cacheDir}/describe/${keys[i]}.json`,
           JSON.stringify(description),
         );
       }

@@ -7,7 +7,7 @@
  */
 import { cacheKey, type Facets } from "./cache_key.ts";
 import { relativeTo } from "./code_graph.ts";
-import type { Digest, FileHasher } from "./digest.ts";
+import type { Digest, LazyFileHasher } from "./digest.ts";
 import { hashTree } from "./hash_tree.ts";
 import type { LoadedStage, Pipeline } from "./load_pipeline.ts";
 import {
@@ -49,7 +49,7 @@ export interface RunState {
   /** The stat cache. */
   statCache: StatCache;
   /** The run's hasher. */
-  hasher: FileHasher;
+  hasher: LazyFileHasher;
   /** Keys of each stage's last run of this pipeline file. */
   heads: Heads;
   /** Facts of each stage that declares some. */
@@ -85,7 +85,7 @@ export async function evaluateStage(
   const { pipeline, store } = state;
   const data: Record<string, Digest> = {};
   for (const path of stage.dataPaths) {
-    const files = hashTree(path, {
+    const files = await hashTree(path, {
       statCache: state.statCache,
       hasher: state.hasher,
     });
@@ -110,7 +110,7 @@ export async function evaluateStage(
     runtime: state.runtime,
   };
   const complete = Object.values(inputs).every((d) => d !== undefined);
-  const key = complete ? cacheKey(facets as Facets) : undefined;
+  const key = complete ? await cacheKey(facets as Facets) : undefined;
 
   if (key !== undefined && forced === undefined) {
     const record = await readRunRecord(pipeline.cacheDir, key);
@@ -183,7 +183,12 @@ export async function checkArtifact(
       damaged: missing.map((f) => ({ path: f.path, problem: "missing" })),
     };
   }
-  const damaged = verifyTree(tree, manifest, state.statCache, state.hasher);
+  const damaged = await verifyTree(
+    tree,
+    manifest,
+    state.statCache,
+    state.hasher,
+  );
   if (damaged.length === 0) {
     const content = await storeManifest(store, contentManifest(manifest));
     return { ok: true, artifact: { digest, content, manifest, tree } };

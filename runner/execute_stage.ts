@@ -23,6 +23,7 @@ import { runStageProcess } from "./stage_process.ts";
 import type { StaleReason } from "./stale_reasons.ts";
 import { materializeTree, removeTree } from "./tree.ts";
 import { RUN_INFO_FILE } from "./manifest.ts";
+import type { SourceSpan } from "./config_error.ts";
 
 /** Options of {@linkcode executeStage}. */
 export interface ExecuteOptions {
@@ -70,12 +71,6 @@ export async function executeStage(
   const staging = `${pipeline.cacheDir}/staging/${key}`;
   const checkpointDir = `${pipeline.cacheDir}/checkpoints/${key}`;
   const logFile = `${pipeline.outputsDir}/${stage.name}.log`;
-  const yamlKey = (field: string) => {
-    const at = pipeline.locate(["stages", stage.name], true);
-    return `stages.${stage.name}.${field} in ${
-      relativePath(at.file)
-    } (stage at line ${at.line})`;
-  };
 
   await removeTree(staging); // left by an interrupted run
   await Deno.mkdir(staging, { recursive: true });
@@ -186,7 +181,7 @@ export async function executeStage(
         errorMessage: outcome.error?.message,
         tail: outcome.tail,
       },
-      yamlKey,
+      yamlKey(await pipeline.locate(["stages", stage.name], true), stage.name),
     );
     await removeTree(staging);
     throw new StageFailedError(stage.name, message, {
@@ -317,6 +312,14 @@ function relativeLink(fromDir: string, to: string): string {
     common++;
   }
   return [...Array(a.length - common).fill(".."), ...b.slice(common)].join("/");
+}
+
+/** Names a key of the stage in the pipeline file, for hints. */
+function yamlKey(at: SourceSpan, stage: string): (field: string) => string {
+  return (field) =>
+    `stages.${stage}.${field} in ${
+      relativePath(at.file)
+    } (stage at line ${at.line})`;
 }
 
 function relativePath(path: string): string {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { FileHasher } from "./digest.ts";
+import type { LazyFileHasher } from "./digest.ts";
 import type { ManifestFile } from "./manifest.ts";
 import { fileIdentity, type StatCache } from "./stat_cache.ts";
 
@@ -15,8 +15,8 @@ export const CONTENT_NAMESPACE = "content";
 export interface HashTreeOptions {
   /** Reuses digests of unchanged files. */
   statCache: StatCache;
-  /** The hasher (one per run, it owns a buffer). @default a new one */
-  hasher?: FileHasher;
+  /** The run's hasher, created only if some file must be read. */
+  hasher: LazyFileHasher;
 }
 
 /**
@@ -26,46 +26,69 @@ export interface HashTreeOptions {
  *
  * @throws {Deno.errors.NotFound} when `root` does not exist.
  */
-export function hashTree(
+export async function hashTree(
   root: string,
   options: HashTreeOptions,
-): ManifestFile[] {
-  const hasher = options.hasher ?? new FileHasher();
+): Promise<ManifestFile[]> {
   const files: ManifestFile[] = [];
-  const visit = (absolute: string, relative: string, seen: Set<string>) => {
+  const misses: {
+    index: number;
+    absolute: string;
+    identity: string | undefined;
+  }[] = [];
+  const visit = (
+    absolute: string,
+    relative: string,
+    ancestors: readonly string[],
+  ) => {
     const info = Deno.statSync(absolute);
     if (info.isDirectory) {
       const id = `${info.dev}:${info.ino}`;
-      if (seen.has(id)) return; // a symlink loop
+      if (ancestors.includes(id)) return; // a symlink loop
       const names = [...Deno.readDirSync(absolute)].map((e) => e.name).sort();
+      const inner = [...ancestors, id];
       for (const name of names) {
         visit(
           `${absolute}/${name}`,
           relative ? `${relative}/${name}` : name,
-          new Set([...seen, id]),
+          inner,
         );
       }
       return;
     }
     if (!info.isFile) return; // sockets, fifos: not data
     const identity = fileIdentity(info);
-    let entry = options.statCache.get<{ digest: string; size: number }>(
+    const entry = options.statCache.get<{ digest: string; size: number }>(
       CONTENT_NAMESPACE,
       absolute,
       identity,
     );
     if (entry === undefined) {
-      const { digest, sizeBytes } = hasher.hash(absolute);
-      entry = { digest, size: sizeBytes };
-      options.statCache.set(CONTENT_NAMESPACE, absolute, identity, entry);
+      misses.push({ index: files.length, absolute, identity });
     }
-    files.push({ path: relative, digest: entry.digest, size: entry.size });
+    files.push({
+      path: relative,
+      digest: entry?.digest ?? "",
+      size: entry?.size ?? 0,
+    });
   };
   const info = Deno.statSync(root);
   visit(
     root,
     info.isDirectory ? "" : root.slice(root.lastIndexOf("/") + 1),
-    new Set(),
+    [],
   );
+  if (misses.length > 0) {
+    const hasher = await options.hasher();
+    for (const miss of misses) {
+      const { digest, sizeBytes } = hasher.hash(miss.absolute);
+      files[miss.index].digest = digest;
+      files[miss.index].size = sizeBytes;
+      options.statCache.set(CONTENT_NAMESPACE, miss.absolute, miss.identity, {
+        digest,
+        size: sizeBytes,
+      });
+    }
+  }
   return files;
 }

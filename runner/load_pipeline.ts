@@ -48,6 +48,8 @@ export interface Pipeline extends Omit<PipelineFile, "stages"> {
   stages: LoadedStage[];
   /** The project's import map and lockfile. */
   resolution: ModuleResolution;
+  /** The stat cache loading used; a run on this pipeline continues with it. */
+  statCache: StatCache;
 }
 
 /** Options of {@linkcode loadPipeline}. */
@@ -106,35 +108,38 @@ export async function loadPipeline(
   const statCache = options.statCache ??
     StatCache.open(`${cacheDir}/stat-cache.json`);
   const resolution = loadModuleResolution(PROJECT_ROOT);
-  const problems: ConfigProblem[] = [];
+  const problems: PendingProblem[] = [];
   const report = (
     at: readonly PropertyKey[],
     message: string,
     hint?: string,
     key = false,
-  ) => problems.push({ at: file.locate(at, key), message, hint });
+  ) => problems.push({ at, key, message, hint });
 
-  const graphs = file.stages.map((stage) => {
+  const graphs: (CodeGraph | undefined)[] = [];
+  for (const stage of file.stages) {
     try {
-      return codeGraph([stage.modulePath, STAGE_HOST], resolution, statCache);
+      graphs.push(
+        await codeGraph([stage.modulePath, STAGE_HOST], resolution, statCache),
+      );
     } catch (error) {
       report(
         ["stages", stage.name, "uses"],
         `Cannot load stage module "${stage.uses}": ${(error as Error).message}`,
       );
-      return undefined;
+      graphs.push(undefined);
     }
-  });
-  if (problems.length > 0) throw new ConfigError(problems);
+  }
+  if (problems.length > 0) throw await locatedError(file, problems);
 
   const descriptions = await describeStages(
-    file.stages.map((stage, i) => ({
+    await Promise.all(file.stages.map(async (stage, i) => ({
       name: stage.name,
       module: stage.modulePath,
       params: stage.with,
-      codeDigest: digestBytes(canonicalJson(graphs[i]!)),
+      codeDigest: await digestBytes(canonicalJson(graphs[i]!)),
       codePaths: graphs[i]!.paths,
-    })),
+    }))),
     cacheDir,
     probeSandbox(),
   );
@@ -187,9 +192,8 @@ export async function loadPipeline(
       dataPaths: [...new Set(dataPaths)],
     });
   });
-  await statCache.save();
-  if (problems.length > 0) throw new ConfigError(problems);
-  return { ...file, cacheDir, stages, resolution };
+  if (problems.length > 0) throw await locatedError(file, problems);
+  return { ...file, cacheDir, stages, resolution, statCache };
 }
 
 function checkInputs(
@@ -229,6 +233,29 @@ function checkInputs(
       Object.keys(stage.needs).length === 0,
     );
   }
+}
+
+/** A problem whose position in the file is not looked up yet. */
+interface PendingProblem {
+  at: readonly PropertyKey[];
+  key: boolean;
+  message: string;
+  hint?: string;
+}
+
+async function locatedError(
+  file: PipelineFile,
+  problems: PendingProblem[],
+): Promise<ConfigError> {
+  const located: ConfigProblem[] = [];
+  for (const problem of problems) {
+    located.push({
+      at: await file.locate(problem.at, problem.key),
+      message: problem.message,
+      hint: problem.hint,
+    });
+  }
+  return new ConfigError(located);
 }
 
 /** The YAML path of the param whose value is `value`, else the stage's `with`. */

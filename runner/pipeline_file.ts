@@ -3,18 +3,19 @@
  * (keys, types, stage names, `uses`, `needs`, cycles) and every path resolved.
  * Each stage's own params are checked later against the stage's schema.
  *
+ * A checked file is remembered in the cache by the digest of its text (and of
+ * the parser and the list of built-in stages), so an unchanged pipeline is
+ * read without loading the YAML parser and zod: about 30 ms of CPU at every
+ * start. The YAML is parsed again only to locate an error.
+ *
  * @module
  */
-import { z } from "zod";
-import { closestName } from "./_closest_name.ts";
-import { describeZodIssues } from "./_zod_issues.ts";
-import {
-  ConfigError,
-  type ConfigProblem,
-  type SourceSpan,
-} from "./config_error.ts";
+import { atomicWrite } from "./_atomic_write.ts";
 import { normalisePath } from "./code_graph.ts";
-import { parseYamlSource } from "./yaml_source.ts";
+import { ConfigError, type SourceSpan } from "./config_error.ts";
+import { digestBytes } from "./digest.ts";
+import { fileIdentity } from "./stat_cache.ts";
+import type { YamlSource } from "./yaml_source.ts";
 
 /** Permissions a pipeline grants one stage, on top of what its module declares. */
 export interface DeclaredPermissions {
@@ -66,51 +67,12 @@ export interface PipelineFile {
   outputsDir: string;
   /** Stages in topological order (file order among independent ones). */
   stages: StageEntry[];
-  /** Locates a path inside the file for error messages. */
-  locate(path: readonly PropertyKey[], key?: boolean): SourceSpan;
+  /** Locates a path inside the file for error messages (parses the YAML on first use). */
+  locate(path: readonly PropertyKey[], key?: boolean): Promise<SourceSpan>;
 }
 
-const STAGE_NAME = /^[a-z][a-z0-9_-]*$/;
-
-const permissionsSchema = z.strictObject({
-  read: z.array(z.string()).default([]),
-  write: z.array(z.string()).default([]),
-  env: z.array(
-    z.string().regex(
-      /^[A-Za-z_][A-Za-z0-9_]*$/,
-      "not an environment variable name",
-    ),
-  ).default([]),
-  net: z.array(z.string()).default([]),
-  ffi: z.array(z.string()).default([]),
-  sys: z.array(z.string()).default([]),
-});
-
-const stageSchema = z.strictObject({
-  uses: z.string().min(1),
-  needs: z.union([z.array(z.string()), z.record(z.string(), z.string())])
-    .default([]),
-  with: z.record(z.string(), z.unknown()).nullable().default({}),
-  seed: z.int().nonnegative().optional(),
-  description: z.string().optional(),
-  permissions: permissionsSchema.default({
-    read: [],
-    write: [],
-    env: [],
-    net: [],
-    ffi: [],
-    sys: [],
-  }),
-});
-
-const pipelineSchema = z.strictObject({
-  name: z.string().min(1),
-  description: z.string().optional(),
-  seed: z.int().nonnegative().default(0),
-  cache: z.string().min(1).default(".cache"),
-  outputs: z.string().min(1).default("outputs"),
-  stages: z.record(z.string(), stageSchema),
-});
+/** A pipeline file's checked content, as stored in the parse cache. */
+export type ParsedPipelineFile = Omit<PipelineFile, "locate">;
 
 /** The directory holding the built-in stage modules. */
 export const BUILTIN_STAGES_DIR =
@@ -128,6 +90,9 @@ export function builtinStageNames(): string[] {
   }
 }
 
+/** Bumped when the parse cache's content changes shape. */
+const PARSE_CACHE_VERSION = 1;
+
 /**
  * Reads and checks a pipeline file.
  *
@@ -144,228 +109,70 @@ export async function readPipelineFile(path: string): Promise<PipelineFile> {
   } catch (error) {
     throw new ConfigError([{
       at: { file: path, line: 1, column: 1 },
-      message: `Cannot read the pipeline file: ${
+      message: `Cannot read the pipeline file "${path}": ${
         (error as Error).message.split(":")[0]
       }`,
       hint:
         "give the path of a pipeline YAML file, e.g. `deno task run pipeline.yaml`",
     }]);
   }
-  const parsed = parseYamlSource(text, path);
-  if (!parsed.source) throw new ConfigError(parsed.problems);
-  const source = parsed.source;
-  const problems: ConfigProblem[] = [];
-  const report = (
-    at: readonly PropertyKey[],
-    message: string,
-    hint?: string,
-    key = false,
-  ) => problems.push({ at: source.locate(at, key), message, hint });
-
-  // Unknown keys are reported and dropped, so the rest is still checked in the same pass.
-  let value: unknown = structuredClone(source.value ?? {});
-  let result = pipelineSchema.safeParse(value);
-  for (let attempt = 0; !result.success && attempt < 8; attempt++) {
-    const issues = describeZodIssues(pipelineSchema, result.error);
-    for (const issue of issues) {
-      report(
-        issue.path,
-        issue.message,
-        issue.hint ?? topLevelHint(issue.path),
-        issue.key,
-      );
-    }
-    if (!issues.every((issue) => issue.key)) throw new ConfigError(problems);
-    for (const issue of issues) value = withoutKey(value, issue.path);
-    result = pipelineSchema.safeParse(value);
-  }
-  if (!result.success) throw new ConfigError(problems);
-  const config = result.data;
-  const dir = absolute.slice(0, absolute.lastIndexOf("/"));
-  const resolve = (p: string) =>
-    normalisePath(p.startsWith("/") ? p : `${dir}/${p}`);
-  const names = Object.keys(config.stages);
-  if (names.length === 0) {
-    report(
-      ["stages"],
-      "Cannot run a pipeline without stages",
-      "add at least one stage under `stages:`",
-    );
-  }
-
-  const builtins = builtinStageNames();
-  const stages: StageEntry[] = [];
-  for (const name of names) {
-    const raw = config.stages[name];
-    if (!STAGE_NAME.test(name)) {
-      report(
-        ["stages", name],
-        `Cannot use "${name}" as a stage name`,
-        "use lowercase letters, digits, '_' and '-', starting with a letter",
-        true,
-      );
-    }
-    const modulePath = resolveUses(
-      raw.uses,
-      dir,
-      builtins,
-      (message, hint) => report(["stages", name, "uses"], message, hint),
-    );
-    const needs: Record<string, string> = Array.isArray(raw.needs)
-      ? Object.fromEntries(raw.needs.map((upstream) => [upstream, upstream]))
-      : { ...raw.needs };
-    const needsList = Array.isArray(raw.needs)
-      ? raw.needs
-      : Object.values(raw.needs);
-    needsList.forEach((upstream, index) => {
-      if (config.stages[upstream] !== undefined && upstream !== name) return;
-      const at = Array.isArray(raw.needs)
-        ? ["stages", name, "needs", index]
-        : ["stages", name, "needs", Object.keys(raw.needs)[index]];
-      if (upstream === name) {
-        report(
-          at,
-          `Cannot make stage "${name}" need itself`,
-          "remove it from its own `needs`",
-        );
-      } else {
-        const suggestion = closestName(upstream, names);
-        report(
-          at,
-          `Cannot find stage "${upstream}" named in needs`,
-          suggestion
-            ? `did you mean "${suggestion}"?`
-            : `stages in this pipeline: ${names.join(", ")}`,
-        );
-      }
+  let source: Promise<YamlSource> | undefined;
+  const locate = async (at: readonly PropertyKey[], key?: boolean) => {
+    source ??= import("./yaml_source.ts").then(({ parseYamlSource }) => {
+      const parsed = parseYamlSource(text, path);
+      if (!parsed.source) throw new ConfigError(parsed.problems);
+      return parsed.source;
     });
-    const permissions = raw.permissions;
-    stages.push({
-      name,
-      uses: raw.uses,
-      modulePath: modulePath ?? "",
-      needs,
-      with: raw.with ?? {},
-      seed: raw.seed ?? config.seed,
-      permissions: {
-        ...permissions,
-        read: permissions.read.map(resolve),
-        write: permissions.write.map(resolve),
-      },
-    });
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-
-  const ordered = topologicalOrder(stages, (cycle) =>
-    report(
-      ["stages", cycle[0], "needs"],
-      `Cannot order stages: ${
-        [...cycle, cycle[0]].map((s) => `"${s}"`).join(" → ")
-      } form a cycle`,
-      "remove one of these `needs` so the stages can run one after another",
-    ));
-  if (problems.length > 0) throw new ConfigError(problems);
-
-  return {
-    path: absolute,
-    dir,
-    name: config.name,
-    seed: config.seed,
-    cacheDir: resolve(config.cache),
-    outputsDir: resolve(config.outputs),
-    stages: ordered,
-    locate: source.locate,
+    return (await source).locate(at, key);
   };
+  const builtins = builtinStageNames();
+  const dir = absolute.slice(0, absolute.lastIndexOf("/"));
+  const cacheFile = `${
+    guessCacheDir(text, dir)
+  }/pipelines/${await parseCacheKey(text, absolute, builtins)}.json`;
+  try {
+    const cached = JSON.parse(
+      await Deno.readTextFile(cacheFile),
+    ) as ParsedPipelineFile;
+    return { ...cached, locate };
+  } catch {
+    // Not parsed before: parse and check it now.
+  }
+  const { parsePipelineText } = await import("./_parse_pipeline_file.ts");
+  const parsed = parsePipelineText(text, path, absolute, builtins);
+  if (parsed.cacheDir === guessCacheDir(text, dir)) {
+    await atomicWrite(cacheFile, JSON.stringify(parsed)).catch(() => {});
+  }
+  return { ...parsed, locate };
 }
 
-function resolveUses(
-  uses: string,
-  dir: string,
-  builtins: string[],
-  report: (message: string, hint?: string) => void,
-): string | undefined {
-  if (uses.startsWith("./") || uses.startsWith("../") || uses.startsWith("/")) {
-    const path = normalisePath(uses.startsWith("/") ? uses : `${dir}/${uses}`);
-    try {
-      if (Deno.statSync(path).isFile) return path;
-    } catch {
-      // reported below
-    }
-    report(
-      `Cannot find stage module "${uses}" (looked at ${path})`,
-      "give a path, relative to the pipeline file, of a .ts module that default-exports defineStage({...})",
-    );
-    return undefined;
-  }
-  if (builtins.includes(uses)) return `${BUILTIN_STAGES_DIR}${uses}.ts`;
-  const suggestion = closestName(uses, builtins);
-  report(
-    `Cannot find built-in stage "${uses}"`,
-    suggestion
-      ? `did you mean "${suggestion}"? (built-in stages: ${
-        builtins.join(", ")
-      }; a path such as ./my_stage.ts uses your own module)`
-      : `built-in stages: ${
-        builtins.join(", ")
-      }; a path such as ./my_stage.ts uses your own module`,
+/**
+ * Where the parse cache of this text would be: the `cache:` key when it is
+ * written plainly at the top level, else `.cache`. A wrong guess only misses.
+ */
+function guessCacheDir(text: string, dir: string): string {
+  const written =
+    text.match(/^cache:[ \t]*(["']?)([^"'#\n]+?)\1[ \t]*(#.*)?$/m)?.[2] ??
+      ".cache";
+  return normalisePath(written.startsWith("/") ? written : `${dir}/${written}`);
+}
+
+async function parseCacheKey(
+  text: string,
+  absolute: string,
+  builtins: readonly string[],
+): Promise<string> {
+  const parser = ["./_parse_pipeline_file.ts", "./pipeline_file.ts"].map(
+    (file) => {
+      try {
+        return fileIdentity(Deno.statSync(new URL(file, import.meta.url))) ??
+          Math.random();
+      } catch {
+        return Math.random();
+      }
+    },
   );
-  return undefined;
-}
-
-/** Kahn's algorithm, keeping file order among stages that are ready together. */
-function topologicalOrder(
-  stages: StageEntry[],
-  onCycle: (cycle: string[]) => void,
-): StageEntry[] {
-  const byName = new Map(stages.map((s) => [s.name, s]));
-  const ordered: StageEntry[] = [];
-  const done = new Set<string>();
-  while (ordered.length < stages.length) {
-    const ready = stages.find((s) =>
-      !done.has(s.name) && Object.values(s.needs).every((n) => done.has(n))
-    );
-    if (!ready) {
-      onCycle(findCycle(stages.filter((s) => !done.has(s.name)), byName));
-      return stages;
-    }
-    ordered.push(ready);
-    done.add(ready.name);
-  }
-  return ordered;
-}
-
-function findCycle(
-  remaining: StageEntry[],
-  byName: Map<string, StageEntry>,
-): string[] {
-  const path: string[] = [];
-  let current = remaining[0];
-  while (!path.includes(current.name)) {
-    path.push(current.name);
-    const next = Object.values(current.needs).map((n) => byName.get(n)!).find((
-      s,
-    ) => remaining.includes(s));
-    if (!next) break;
-    current = next;
-  }
-  return path.slice(path.indexOf(current.name));
-}
-
-function withoutKey(
-  value: unknown,
-  path: readonly (string | number)[],
-): unknown {
-  let node = value as Record<string | number, unknown>;
-  for (const part of path.slice(0, -1)) {
-    node = node?.[part] as Record<string | number, unknown>;
-  }
-  if (node && typeof node === "object") delete node[path[path.length - 1]];
-  return value;
-}
-
-function topLevelHint(path: (string | number)[]): string | undefined {
-  if (path.length === 1 && path[0] === "stages") {
-    return "`stages:` maps stage names to { uses, needs, with }";
-  }
-  return undefined;
+  return await digestBytes(
+    JSON.stringify([PARSE_CACHE_VERSION, absolute, text, builtins, parser]),
+  );
 }

@@ -9,7 +9,7 @@
 import { closestName } from "./_closest_name.ts";
 import { runtimeFacts } from "./cache_key.ts";
 import { ConfigError } from "./config_error.ts";
-import { type Digest, digestBytes, FileHasher } from "./digest.ts";
+import { type Digest, digestBytes, lazyFileHasher } from "./digest.ts";
 import { stageFacts } from "./describe_stages.ts";
 import {
   type ArtifactRef,
@@ -37,7 +37,6 @@ import {
 import { removeTree } from "./tree.ts";
 import { StageFailedError } from "./stage_failed_error.ts";
 import type { StaleReason } from "./stale_reasons.ts";
-import { StatCache } from "./stat_cache.ts";
 import { Store } from "./store.ts";
 
 /** Options of {@linkcode runPipeline}. */
@@ -98,11 +97,11 @@ export async function runPipeline(
   const runId = `${
     new Date().toISOString().replace(/[-:.TZ]/g, "").slice(0, 14)
   }-${crypto.randomUUID().slice(0, 6)}`;
-  const pipelineId = digestBytes(pipeline.path);
+  const pipelineId = await digestBytes(pipeline.path);
   const { cacheDir } = pipeline;
   await Deno.mkdir(cacheDir, { recursive: true });
   using _storeLock = await acquireStoreLock(cacheDir, false);
-  const statCache = StatCache.open(`${cacheDir}/stat-cache.json`);
+  const statCache = pipeline.statCache;
   if (!options.dryRun) await removeStaleStaging(cacheDir);
 
   const selected = selectStages(pipeline, options);
@@ -124,7 +123,7 @@ export async function runPipeline(
     pipeline,
     store: new Store(cacheDir),
     statCache,
-    hasher: new FileHasher(),
+    hasher: lazyFileHasher(),
     heads: await readHeads(cacheDir, pipelineId),
     facts: new Map(factStages.map((s, i) => [s.name, factValues[i]])),
     runtime: runtimeFacts(),

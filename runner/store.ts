@@ -5,13 +5,18 @@
  *
  * @module
  */
-import { type Digest, digestBytes, FileHasher } from "./digest.ts";
+import {
+  type Digest,
+  digestBytes,
+  type LazyFileHasher,
+  lazyFileHasher,
+} from "./digest.ts";
 
 /** A content-addressed object store rooted at `<cacheDir>/objects`. */
 export class Store {
   /** The objects directory. */
   readonly root: string;
-  #hasher = new FileHasher();
+  #hasher: LazyFileHasher = lazyFileHasher();
 
   constructor(cacheDir: string) {
     this.root = `${cacheDir}/objects`;
@@ -37,8 +42,8 @@ export class Store {
    * cache's file system) and returns its digest. When the object already
    * exists, the file is removed instead: identical files are stored once.
    */
-  putFileSync(path: string): { digest: Digest; sizeBytes: number } {
-    const { digest, sizeBytes } = this.#hasher.hash(path);
+  async putFile(path: string): Promise<{ digest: Digest; sizeBytes: number }> {
+    const { digest, sizeBytes } = (await this.#hasher()).hash(path);
     const target = this.objectPath(digest);
     if (this.has(digest)) {
       Deno.removeSync(path);
@@ -55,7 +60,7 @@ export class Store {
     const bytes = typeof data === "string"
       ? new TextEncoder().encode(data)
       : data;
-    const digest = digestBytes(bytes);
+    const digest = await digestBytes(bytes);
     if (this.has(digest)) return digest;
     const dir = `${this.root}/${digest.slice(0, 2)}`;
     await Deno.mkdir(dir, { recursive: true });
@@ -71,9 +76,10 @@ export class Store {
   }
 
   /** Re-hashes an object; true when its content still matches its name. */
-  verify(digest: Digest): boolean {
+  async verify(digest: Digest): Promise<boolean> {
+    const hasher = await this.#hasher();
     try {
-      return this.#hasher.hash(this.objectPath(digest)).digest === digest;
+      return hasher.hash(this.objectPath(digest)).digest === digest;
     } catch {
       return false;
     }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Digest, FileHasher } from "./digest.ts";
+import type { Digest, LazyFileHasher } from "./digest.ts";
 import { CONTENT_NAMESPACE } from "./hash_tree.ts";
 import type { Manifest } from "./manifest.ts";
 import { fileIdentity, type StatCache } from "./stat_cache.ts";
@@ -79,12 +79,12 @@ export interface DamagedFile {
  * Checks every file of a materialised tree against its manifest, re-hashing
  * only files whose identity changed since they were last verified.
  */
-export function verifyTree(
+export async function verifyTree(
   tree: string,
   manifest: Manifest,
   statCache: StatCache,
-  hasher: FileHasher,
-): DamagedFile[] {
+  hasher: LazyFileHasher,
+): Promise<DamagedFile[]> {
   const damaged: DamagedFile[] = [];
   for (const file of manifest.files) {
     const path = `${tree}/${file.path}`;
@@ -103,7 +103,7 @@ export function verifyTree(
       identity,
     );
     if (cached?.digest === file.digest) continue;
-    const { digest, sizeBytes } = hasher.hash(path);
+    const { digest, sizeBytes } = (await hasher()).hash(path);
     if (digest !== file.digest) {
       damaged.push({ path: file.path, problem: "changed" });
       continue;

@@ -1,4 +1,4 @@
-import { assertEquals, assertThrows } from "../_assert.ts";
+import { assertEquals, assertRejects } from "../_assert.ts";
 import {
   codeGraph,
   CodeGraphError,
@@ -40,7 +40,7 @@ Deno.test("codeGraph() follows local imports and pins npm packages with their de
     imports: { zod: "npm:zod@4.6.7" },
     lock: LOCK,
   };
-  const graph = codeGraph(
+  const graph = await codeGraph(
     [`${dir}/stage.ts`],
     resolution,
     StatCache.open(`${dir}/stat.json`),
@@ -65,7 +65,7 @@ Deno.test("codeGraph() names the missing file of a broken local import", async (
     imports: {},
     lock: {},
   };
-  assertThrows(
+  await assertRejects(
     () =>
       codeGraph(
         [`${dir}/stage.ts`],

@@ -1,6 +1,8 @@
 import { assert, assertEquals } from "../_assert.ts";
 import { commitArtifact } from "../../runner/commit_artifact.ts";
-import { digestBytes, FileHasher } from "../../runner/digest.ts";
+import { digestBytes, lazyFileHasher } from "../../runner/digest.ts";
+import { canonicalJson } from "../../runner/canonical_json.ts";
+import { createManifest, manifestJson } from "../../runner/manifest.ts";
 import { StatCache } from "../../runner/stat_cache.ts";
 import { Store } from "../../runner/store.ts";
 import { materializeTree, removeTree, verifyTree } from "../../runner/tree.ts";
@@ -11,9 +13,9 @@ Deno.test("Store stores identical files once and names them by their SHA-256", a
   const a = await store.putBytes("same bytes");
   const b = await store.putBytes("same bytes");
   assertEquals(a, b);
-  assertEquals(a, digestBytes("same bytes"));
+  assertEquals(a, await digestBytes("same bytes"));
   assertEquals(new TextDecoder().decode(await store.read(a)), "same bytes");
-  assert(store.verify(a));
+  assert(await store.verify(a));
   await removeTree(cache);
 });
 
@@ -26,7 +28,7 @@ Deno.test("commitArtifact() moves a directory into the store; materializeTree() 
   await Deno.writeTextFile(`${staging}/sub/c.txt`, "alpha");
   const store = new Store(cache);
   const statCache = StatCache.open(`${cache}/stat.json`);
-  const hasher = new FileHasher();
+  const hasher = lazyFileHasher();
   const { digest, manifest, content } = await commitArtifact(staging, {
     store,
     statCache,
@@ -43,11 +45,11 @@ Deno.test("commitArtifact() moves a directory into the store; materializeTree() 
   const tree = await materializeTree(cache, store, digest, manifest);
   assertEquals(await Deno.readTextFile(`${tree}/sub/b.txt`), "beta");
   assertEquals((await Deno.stat(`${tree}/a.txt`)).mode! & 0o777, 0o444);
-  assertEquals(verifyTree(tree, manifest, statCache, hasher), []);
+  assertEquals(await verifyTree(tree, manifest, statCache, hasher), []);
   // Damage one file through the tree: verification names it.
   await Deno.chmod(`${tree}/sub/b.txt`, 0o644);
   await Deno.writeTextFile(`${tree}/sub/b.txt`, "gamma");
-  assertEquals(verifyTree(tree, manifest, statCache, hasher), [{
+  assertEquals(await verifyTree(tree, manifest, statCache, hasher), [{
     path: "sub/b.txt",
     problem: "changed",
   }]);
@@ -65,11 +67,24 @@ Deno.test("commitArtifact() refuses a symbolic link in a stage's output", async 
     await commitArtifact(staging, {
       store,
       statCache: StatCache.open(`${cache}/s.json`),
-      hasher: new FileHasher(),
+      hasher: lazyFileHasher(),
     });
   } catch (error) {
     message = (error as Error).message;
   }
   assertEquals(message, 'Cannot store output "link": it is a symbolic link');
   await removeTree(cache);
+});
+
+Deno.test("manifestJson() writes exactly the canonical JSON of a manifest", () => {
+  const manifest = createManifest([
+    { path: 'z/ü "quoted".txt', digest: "a".repeat(64), size: 3 },
+    {
+      path: "a.tfrec",
+      digest: "b".repeat(64),
+      size: 2 ** 40,
+      external: "/data/a.tfrec",
+    },
+  ], ["empty"]);
+  assertEquals(manifestJson(manifest), canonicalJson(manifest));
 });

@@ -1,0 +1,207 @@
+/**
+ * Runner overhead, measured side by side in one run:
+ *   (a) a fully cached re-run of a 6-stage pipeline through the CLI, minus a
+ *       bare `deno run` of an empty script (goal: at most 150 ms);
+ *   (b) first-time hashing of 1 GiB in 10,000 files, next to `sha256sum` on
+ *       the same files (goal: at least 1 GB/s);
+ *   (c) the status check of that unchanged input through the stat cache,
+ *       in-process and as `deno task status` (goal: at most 100 ms).
+ *
+ * @module
+ */
+import {
+  makeToyProject,
+  removeToy,
+  ROOT,
+} from "../tests/runner/_toy_project.ts";
+import { lazyFileHasher } from "../runner/digest.ts";
+import { hashTree } from "../runner/hash_tree.ts";
+import { StatCache } from "../runner/stat_cache.ts";
+
+const RUNS = 15;
+const FILES = 10_000;
+const TOTAL_BYTES = 1 << 30;
+const TASK_FLAGS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-run",
+  "--allow-env",
+  "--allow-sys",
+];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function timeCommand(args: string[], cwd: string): Promise<number> {
+  const start = performance.now();
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) {
+    throw new Error(
+      `deno ${args.join(" ")} failed: ${new TextDecoder().decode(stderr)}`,
+    );
+  }
+  return performance.now() - start;
+}
+
+async function timeShell(command: string, cwd: string): Promise<number> {
+  const start = performance.now();
+  const { code } = await new Deno.Command("sh", {
+    args: ["-c", command],
+    cwd,
+    stdout: "null",
+  }).output();
+  if (code !== 0) throw new Error(`${command} failed`);
+  return performance.now() - start;
+}
+
+const SIX_STAGES = `name: six
+stages:
+  a: { uses: ./gen.ts, with: { count: 20 } }
+  b: { uses: ./cat.ts, needs: { gen: a } }
+  c: { uses: ./cat.ts, needs: { gen: b } }
+  d: { uses: ./gen.ts, with: { text: d } }
+  e: { uses: ./cat.ts, needs: { gen: d } }
+  f: { uses: ./cat.ts, needs: { gen: c } }
+`;
+
+const dir = await makeToyProject(SIX_STAGES);
+try {
+  // (a) cached re-run overhead
+  await Deno.writeTextFile(`${dir}/empty.ts`, "");
+  await timeCommand([
+    "run",
+    ...TASK_FLAGS,
+    `${ROOT}/main.ts`,
+    "run",
+    "pipeline.yaml",
+  ], dir); // first run: everything runs
+  const cached: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    bare.push(await timeCommand(["run", "empty.ts"], dir));
+    cached.push(
+      await timeCommand([
+        "run",
+        ...TASK_FLAGS,
+        `${ROOT}/main.ts`,
+        "run",
+        "pipeline.yaml",
+      ], dir),
+    );
+  }
+  const overhead = median(cached) - median(bare);
+
+  // (b) first-time hashing of 1 GiB in 10,000 files
+  const data = `${dir}/data`;
+  const perFile = Math.floor(TOTAL_BYTES / FILES);
+  const chunk = new Uint8Array(perFile);
+  for (let i = 0; i < FILES; i++) {
+    if (i % 100 === 0) {
+      await Deno.mkdir(`${data}/d${i / 100}`, { recursive: true });
+    }
+    crypto.getRandomValues(chunk.subarray(0, 65536));
+    chunk[65536 + (i % 1000)] = i & 0xff;
+    await Deno.writeFile(`${data}/d${Math.floor(i / 100)}/f${i}.bin`, chunk);
+  }
+  // Let the files age past the stat cache's racy window.
+  await new Promise((r) => setTimeout(r, 2500));
+  const bytes = perFile * FILES;
+  const statPath = `${dir}/bench-stat.json`;
+  let start = performance.now();
+  const cold = StatCache.open(statPath);
+  await hashTree(data, { statCache: cold, hasher: lazyFileHasher() });
+  const hashMs = performance.now() - start;
+  await cold.save();
+  const sha256sumMs = await timeShell(
+    "find data -type f -print0 | xargs -0 sha256sum > /dev/null",
+    dir,
+  );
+
+  // (c) status of the unchanged input through the stat cache
+  start = performance.now();
+  const warm = StatCache.open(statPath);
+  await hashTree(data, { statCache: warm, hasher: lazyFileHasher() });
+  const warmMs = performance.now() - start;
+  await Deno.writeTextFile(
+    `${dir}/data.yaml`,
+    `name: data\nstages:\n  read:\n    uses: ./cat.ts\n    needs: [gen]\n    permissions: { read: [data] }\n  gen:\n    uses: ./gen.ts\n`,
+  );
+  await timeCommand([
+    "run",
+    ...TASK_FLAGS,
+    `${ROOT}/main.ts`,
+    "run",
+    "data.yaml",
+  ], dir); // hashes the data once
+  const statusRuns: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    statusRuns.push(
+      await timeCommand([
+        "run",
+        ...TASK_FLAGS,
+        `${ROOT}/main.ts`,
+        "status",
+        "data.yaml",
+      ], dir),
+    );
+  }
+  const statusOverhead = median(statusRuns) - median(bare);
+
+  const gbps = (ms: number) => (bytes / (ms / 1000) / 1e9).toFixed(2);
+  const row = (label: string, value: string, goal: string, ok: boolean) =>
+    console.log(
+      `${label.padEnd(58)} ${value.padStart(12)}   goal ${goal.padEnd(10)} ${
+        ok ? "met" : "MISSED"
+      }`,
+    );
+  console.log(`runner overhead (median of ${RUNS} runs, ${Deno.version.deno})`);
+  console.log(
+    `  bare 'deno run empty.ts': ${
+      median(bare).toFixed(0)
+    } ms; cached 6-stage run: ${median(cached).toFixed(0)} ms`,
+  );
+  row(
+    "(a) cached re-run of 6 stages, minus bare deno start",
+    `${overhead.toFixed(0)} ms`,
+    "<= 150 ms",
+    overhead <= 150,
+  );
+  row(
+    `(b) first hashing of ${
+      (bytes / 2 ** 30).toFixed(2)
+    } GiB in ${FILES} files`,
+    `${gbps(hashMs)} GB/s`,
+    ">= 1 GB/s",
+    bytes / (hashMs / 1000) >= 1e9,
+  );
+  row(
+    "    sha256sum on the same files (peer)",
+    `${gbps(sha256sumMs)} GB/s`,
+    "",
+    true,
+  );
+  console.log(
+    `    ratio ours / sha256sum: ${(sha256sumMs / hashMs).toFixed(2)}x`,
+  );
+  row(
+    "(c) status of the unchanged input, stat cache, in-process",
+    `${warmMs.toFixed(0)} ms`,
+    "<= 100 ms",
+    warmMs <= 100,
+  );
+  row(
+    "    'deno task status' on it, minus bare deno start",
+    `${statusOverhead.toFixed(0)} ms`,
+    "<= 100 ms",
+    statusOverhead <= 100,
+  );
+} finally {
+  await removeToy(dir);
+}
