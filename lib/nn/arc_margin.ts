@@ -21,6 +21,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+// tfjs-layers' bundle registers the gradients of every core op (tfjs-core alone does not).
+import "@tensorflow/tfjs-layers";
 
 /** The margin's parameters. */
 export interface ArcMarginOptions {

@@ -106,3 +106,15 @@ export function setDropoutStep(model: tfl.LayersModel, step: number): void {
     else if (layer instanceof tfl.LayersModel) setDropoutStep(layer, step);
   }
 }
+
+/** The step of the first seeded dropout layer in `model`, or undefined when it has none. */
+export function getDropoutStep(model: tfl.LayersModel): number | undefined {
+  for (const layer of model.layers) {
+    if (layer instanceof StepSeededDropout) return layer.step;
+    if (layer instanceof tfl.LayersModel) {
+      const step = getDropoutStep(layer);
+      if (step !== undefined) return step;
+    }
+  }
+  return undefined;
+}
