@@ -41,8 +41,11 @@ const params = z.strictObject({
   classes: z.number().int().min(1).optional(),
   /** The head: `{ arcface: {...} }` or `{ softmax: {} }`. */
   head: z.union([
-    z.strictObject({ arcface: arcface.default(arcface.parse({})) }),
-    z.strictObject({ softmax: z.strictObject({}).default({}) }),
+    // `arcface:` or `softmax:` with no value in YAML is null: take the defaults.
+    z.strictObject({ arcface: z.preprocess((v) => v ?? {}, arcface) }),
+    z.strictObject({
+      softmax: z.preprocess((v) => v ?? {}, z.strictObject({})),
+    }),
   ]).default({ arcface: arcface.parse({}) }),
   /** Embedding size of a Dense + BN neck after pooling. */
   neck: z.number().int().min(1).optional(),
