@@ -32,7 +32,8 @@ export async function materializeTree(
   await Deno.mkdir(temp, { recursive: true });
   const made = new Set<string>();
   const ensureParent = async (path: string) => {
-    const parent = path.slice(0, path.lastIndexOf("/"));
+    const slash = path.lastIndexOf("/");
+    const parent = slash < 0 ? "" : path.slice(0, slash);
     if (parent && !made.has(parent)) {
       await Deno.mkdir(`${temp}/${parent}`, { recursive: true });
       made.add(parent);

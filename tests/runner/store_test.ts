@@ -44,6 +44,22 @@ Deno.test("commitArtifact() moves a directory into the store; materializeTree() 
   assertEquals(content, digest); // no run-info file here, so content and artifact agree
   const tree = await materializeTree(cache, store, digest, manifest);
   assertEquals(await Deno.readTextFile(`${tree}/sub/b.txt`), "beta");
+  const listing = (dir: string): string[] =>
+    [...Deno.readDirSync(dir)].flatMap((e) =>
+      e.isDirectory
+        ? [
+          `${e.name}/`,
+          ...listing(`${dir}/${e.name}`).map((n) => `${e.name}/${n}`),
+        ]
+        : [e.name]
+    ).sort();
+  assertEquals(listing(tree), [
+    "a.txt",
+    "sub/",
+    "sub/b.txt",
+    "sub/c.txt",
+    "sub/empty/",
+  ]);
   assertEquals((await Deno.stat(`${tree}/a.txt`)).mode! & 0o777, 0o444);
   assertEquals(await verifyTree(tree, manifest, statCache, hasher), []);
   // Damage one file through the tree: verification names it.
