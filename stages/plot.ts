@@ -42,6 +42,9 @@ export default defineStage({
     const data = await loadReportData({
       inputs: ctx.inputs,
       title: ctx.params.title,
+      // The runner's id of this pipeline run, once the context carries it;
+      // until then the report infers the latest run from the inputs.
+      currentRunId: "runId" in ctx ? String(ctx.runId) : undefined,
     });
     for (const note of data.notes) ctx.log.warn(note);
     ctx.progress.start("report");

@@ -6,7 +6,7 @@ import type { ReportData } from "./load_report_data.ts";
 import { predictors } from "./predictors.ts";
 import { classCount } from "./report_charts.ts";
 import { hiddenTopKNote } from "./shown_top_k.ts";
-import { stageStatus, STATUS_TEXT } from "./stage_status.ts";
+import { stageStatus, statusText } from "./stage_status.ts";
 
 /** Facts on training: backend, versions, batch size, time and speed. */
 export function trainingFacts(data: ReportData): string {
@@ -85,7 +85,7 @@ export function pipelineTable(data: ReportData): string {
     data.runs.map((run) => [
       run.stage,
       run.uses ?? run.stage,
-      STATUS_TEXT[stageStatus(run, data.currentRunId)],
+      statusText(stageStatus(run, data.currentRun), data.currentRun),
       run.startedAt ?? "?",
       run.durationMs === undefined ? "?" : formatDuration(run.durationMs),
       run.runId ?? "?",

@@ -18,6 +18,7 @@ import type {
   RunRecord,
 } from "./artifact_schemas.ts";
 import { ReportInputError } from "./report_input_error.ts";
+import type { CurrentRun } from "./stage_status.ts";
 
 /** The input names the report knows, in pipeline order. */
 export const REPORT_INPUTS = [
@@ -56,8 +57,8 @@ export interface ReportData {
   metrics?: Metrics;
   /** The `_run.json` of each input present, in pipeline order. */
   runs: StageRun[];
-  /** The id of the current pipeline run, when known (see {@linkcode LoadReportDataOptions.currentRunId}). */
-  currentRunId?: string;
+  /** The pipeline run the report is made in (see {@linkcode CurrentRun}), when any input tells. */
+  currentRun?: CurrentRun;
   /** Sentences on what is missing, shown at the top of the report. */
   notes: string[];
 }
@@ -69,9 +70,10 @@ export interface LoadReportDataOptions {
   /** The report's title. */
   title: string;
   /**
-   * The id of the pipeline run making the report. Stages whose `_run.json`
-   * has another runId are shown as cached. @default the runId of the most
-   * recently started input
+   * The id of the pipeline run making the report, from the runner. Inputs
+   * whose `_run.json` has another runId are shown as cached. @default
+   * unknown: the run of the most recently started input is taken as the
+   * latest run (and worded so)
    */
   currentRunId?: string;
 }
@@ -140,18 +142,23 @@ export async function loadReportData(
   if (inputs.evaluate) {
     data.metrics = await read("evaluate", "metrics.json", MetricsSchema);
   }
-  data.currentRunId = options.currentRunId ?? latestRunId(data.runs);
+  data.currentRun = options.currentRunId !== undefined
+    ? { source: "runner", id: options.currentRunId }
+    : latestRun(data.runs);
   return data;
 }
 
-function latestRunId(runs: StageRun[]): string | undefined {
+function latestRun(runs: StageRun[]): CurrentRun | undefined {
   let latest: StageRun | undefined;
   for (const run of runs) {
-    if (run.startedAt && (!latest || run.startedAt > latest.startedAt!)) {
+    if (
+      run.runId && run.startedAt &&
+      (!latest || run.startedAt > latest.startedAt!)
+    ) {
       latest = run;
     }
   }
-  return latest?.runId;
+  return latest ? { source: "latest-input", id: latest.runId! } : undefined;
 }
 
 async function readBytes(

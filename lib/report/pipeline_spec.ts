@@ -2,11 +2,12 @@ import type { TopLevelSpec } from "vega-lite";
 import { BASE, COLORS } from "./_chart_base.ts";
 import { formatDuration } from "./_format.ts";
 import type { StageRun } from "./load_report_data.ts";
-import { stageStatus, STATUS_TEXT } from "./stage_status.ts";
+import { runSummary, stageStatus, statusText } from "./stage_status.ts";
+import type { CurrentRun, StageStatus } from "./stage_status.ts";
 
-const STATUS_COLORS = {
+const STATUS_COLORS: Record<StageStatus, string> = {
   ran: COLORS.line,
-  cached: COLORS.muted,
+  earlier: COLORS.muted,
   unknown: "#d8b365",
 };
 
@@ -18,7 +19,7 @@ const STATUS_COLORS = {
  */
 export function pipelineSpec(
   runs: readonly StageRun[],
-  currentRunId: string | undefined,
+  current: CurrentRun | undefined,
 ): TopLevelSpec | undefined {
   if (runs.length === 0) return undefined;
   const values = runs.map((run) => ({
@@ -28,24 +29,21 @@ export function pipelineSpec(
     duration: run.durationMs === undefined
       ? "?"
       : formatDuration(run.durationMs),
-    status: STATUS_TEXT[stageStatus(run, currentRunId)],
+    status: statusText(stageStatus(run, current), current),
     startedAt: run.startedAt ?? "?",
     runId: run.runId ?? "?",
     key: run.key ? run.key.slice(0, 19) : "?",
   }));
-  const ran = values.filter((v) => v.status === STATUS_TEXT.ran).length;
-  const statuses = (Object.keys(STATUS_TEXT) as (keyof typeof STATUS_TEXT)[])
-    .filter((s) => values.some((v) => v.status === STATUS_TEXT[s]));
+  const statuses = (["ran", "earlier", "unknown"] as StageStatus[])
+    .filter((status) =>
+      runs.some((run) => stageStatus(run, current) === status)
+    );
   const maxSeconds = Math.max(...values.map((v) => v.seconds), 1e-3);
   return {
     ...BASE,
     title: {
       text: "Pipeline",
-      subtitle: currentRunId
-        ? `${ran} of ${values.length} stages ran in this run (${currentRunId}), ${
-          values.length - ran
-        } came from the cache`
-        : "time per stage",
+      subtitle: runSummary(runs, current),
     },
     width: 480,
     height: { step: 30 },
@@ -84,7 +82,7 @@ export function pipelineSpec(
             type: "nominal",
             title: null,
             scale: {
-              domain: statuses.map((s) => STATUS_TEXT[s]),
+              domain: statuses.map((s) => statusText(s, current)),
               range: statuses.map((s) => STATUS_COLORS[s]),
             },
             legend: { orient: "bottom", direction: "horizontal" },

@@ -84,6 +84,6 @@ export function reportCharts(data: ReportData): ReportChart[] {
       );
     }
   }
-  add("pipeline", "pipeline", pipelineSpec(data.runs, data.currentRunId));
+  add("pipeline", "pipeline", pipelineSpec(data.runs, data.currentRun));
   return charts;
 }

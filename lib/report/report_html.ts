@@ -110,7 +110,11 @@ export function reportHtml(options: ReportHtmlOptions): string {
     }</div><div class="detail">${escapeHtml(n.detail)}</div></div>`
   ).join("");
   const meta = [
-    data.currentRunId ? `Pipeline run ${data.currentRunId}` : "",
+    data.currentRun?.source === "runner"
+      ? `Pipeline run ${data.currentRun.id}`
+      : data.currentRun
+      ? `Latest input from run ${data.currentRun.id}`
+      : "",
     options.generatedAt ? `generated ${options.generatedAt.toISOString()}` : "",
   ].filter(Boolean).join(" · ");
   const chartData = charts.map(({ name, spec }) => ({ name, spec }));

@@ -21,15 +21,18 @@ Deno.test("loadReportData() reads every artifact of a complete run without notes
   ]);
 });
 
-Deno.test("loadReportData() takes the most recently started run as the current one", async () => {
+Deno.test("loadReportData() takes the runner's run id, else infers the latest run", async () => {
   // ingest and decode come from run-1, a day earlier than run-2.
-  assert.equal((await loadFixture("one_epoch")).currentRunId, "run-2");
+  assert.deepEqual((await loadFixture("one_epoch")).currentRun, {
+    source: "latest-input",
+    id: "run-2",
+  });
   const data = await loadReportData({
     inputs: fixtureInputs("one_epoch"),
     title: "t",
-    currentRunId: "run-1",
+    currentRunId: "run-3",
   });
-  assert.equal(data.currentRunId, "run-1");
+  assert.deepEqual(data.currentRun, { source: "runner", id: "run-3" });
 });
 
 Deno.test("loadReportData() notes missing inputs and files instead of failing", async () => {
