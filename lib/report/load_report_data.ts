@@ -173,13 +173,11 @@ async function readBytes(
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) {
       throw new ReportInputError(
-        `Cannot read ${name}: ${error}`,
+        `Cannot read ${name}: ${(error as Error).message}`,
         name,
         undefined,
-        undefined,
-        {
-          cause: error,
-        },
+        "the plot stage reads its inputs' files; check their permissions",
+        { cause: error },
       );
     }
     notes.push(`${name} is missing.`);
