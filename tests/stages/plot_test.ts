@@ -125,3 +125,23 @@ Deno.test("plot params: defaults, bounds and typos", () => {
   assert.throws(() => plot.params.parse({ png_scale: 8 }));
   assert.throws(() => plot.params.parse({ titel: "x" }));
 });
+
+Deno.test("plot takes the current run id from the context when the runner gives one", async () => {
+  const outDir = await Deno.makeTempDir({ prefix: "plot_test_" });
+  try {
+    const { ctx } = createStageContext({
+      stage: "plot",
+      params: plot.params.parse({}),
+      inputs: fixtureInputs("one_epoch"),
+      outDir,
+    });
+    await plot.run({ ...ctx, runId: "run-2" } as typeof ctx);
+    const svg = await Deno.readTextFile(`${outDir}/pipeline.svg`);
+    assert.match(
+      svg,
+      /3 of 5 stages ran in this run \(run-2\), 2 came from the cache/,
+    );
+  } finally {
+    await Deno.remove(outDir, { recursive: true });
+  }
+});
