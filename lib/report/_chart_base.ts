@@ -36,3 +36,12 @@ export const BASE: Pick<TopLevelSpec, "background" | "padding" | "config"> = {
   padding: 12,
   config: CONFIG,
 };
+
+/** The x encoding of per-class bar charts: class names in label order, slanted. */
+export const CLASS_AXIS = {
+  field: "class",
+  type: "nominal" as const,
+  title: null,
+  sort: { field: "label" },
+  axis: { labelAngle: -40, labelLimit: 120 },
+};

@@ -1,5 +1,16 @@
-/** The x encoding of per-epoch charts: integer epochs from 1 to `lastEpoch`. */
-export function epochAxis(lastEpoch: number) {
+import type { History } from "./artifact_schemas.ts";
+
+/**
+ * The x encoding of per-epoch charts: integer epochs from 1 to the last
+ * planned (or trained) epoch, so that every per-epoch chart lines up with
+ * the learning-rate schedule.
+ */
+export function epochAxis(history: History) {
+  const lastEpoch = Math.max(
+    history.epochsPlanned ?? 0,
+    history.lrSchedule.length,
+    history.epochs.at(-1)?.epoch ?? 0,
+  );
   const single = lastEpoch <= 1;
   return {
     field: "epoch",

@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { ClassCounts } from "./artifact_schemas.ts";
-import { BASE, COLORS, HEIGHT, WIDTH } from "./_chart_base.ts";
+import { BASE, CLASS_AXIS, COLORS, HEIGHT, WIDTH } from "./_chart_base.ts";
 
 /** Up to this many classes, each class gets its own bars. */
 export const MAX_NAMED_CLASSES = 50;
@@ -55,13 +55,7 @@ export function classHistogramSpec(
       data: { values },
       mark: { type: "bar" },
       encoding: {
-        x: {
-          field: "class",
-          type: "nominal",
-          title: null,
-          sort: { field: "label" },
-          axis: { labelAngle: -40, labelLimit: 120 },
-        },
+        x: CLASS_AXIS,
         xOffset: { field: "split", sort: ["train", "holdout"] },
         y: { field: "images", type: "quantitative", title: "images" },
         color: {

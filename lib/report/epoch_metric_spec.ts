@@ -43,11 +43,6 @@ export function epochMetricSpec(
   const shown = isLoss
     ? best.value.toFixed(4)
     : `${(best.value * 100).toFixed(1)}%`;
-  const lastEpoch = Math.max(
-    history.epochsPlanned ?? 0,
-    history.lrSchedule.length,
-    values.at(-1)!.epoch,
-  );
   const format = isLoss ? ".4~f" : ".1%";
   return {
     ...BASE,
@@ -59,7 +54,7 @@ export function epochMetricSpec(
     height: HEIGHT,
     data: { values },
     encoding: {
-      x: epochAxis(lastEpoch),
+      x: epochAxis(history),
       y: {
         field: "value",
         type: "quantitative",

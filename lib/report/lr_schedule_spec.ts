@@ -13,11 +13,6 @@ export function lrScheduleSpec(history: History): TopLevelSpec | undefined {
   const schedule = history.lrSchedule;
   if (schedule.length === 0) return undefined;
   const trained = history.epochs.length;
-  const lastEpoch = Math.max(
-    schedule.length,
-    history.epochsPlanned ?? 0,
-    history.epochs.at(-1)?.epoch ?? 0,
-  );
   const values = schedule.map((lr, i) => ({
     epoch: i + 1,
     lr,
@@ -41,7 +36,7 @@ export function lrScheduleSpec(history: History): TopLevelSpec | undefined {
     height: HEIGHT,
     data: { values },
     encoding: {
-      x: epochAxis(lastEpoch),
+      x: epochAxis(history),
       y: {
         field: "lr",
         type: "quantitative",

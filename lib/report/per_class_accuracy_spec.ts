@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from "vega-lite";
-import { BASE, COLORS, HEIGHT, WIDTH } from "./_chart_base.ts";
+import { BASE, CLASS_AXIS, COLORS, HEIGHT, WIDTH } from "./_chart_base.ts";
 import { MAX_NAMED_CLASSES } from "./class_histogram_spec.ts";
 import type { Predictor } from "./predictors.ts";
 
@@ -50,13 +50,7 @@ export function perClassAccuracySpec(
       data: { values },
       mark: { type: "bar" },
       encoding: {
-        x: {
-          field: "class",
-          type: "nominal",
-          title: null,
-          sort: { field: "label" },
-          axis: { labelAngle: -40, labelLimit: 120 },
-        },
+        x: CLASS_AXIS,
         xOffset: { field: "predictor", sort: order },
         y: {
           field: "accuracy",
