@@ -1,0 +1,19 @@
+/** An upstream artifact file the report needs is unreadable or has the wrong shape. */
+export class ReportInputError extends Error {
+  override name = "ReportInputError";
+  /**
+   * @param message "Cannot <action> <thing>: <current state>"
+   * @param file the artifact file, as `<input>/<path>`
+   * @param field the JSON path of the bad value, when there is one
+   * @param hint what to do about it
+   */
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly field?: string,
+    readonly hint?: string,
+    options?: ErrorOptions,
+  ) {
+    super(hint ? `${message} (${hint})` : message, options);
+  }
+}
