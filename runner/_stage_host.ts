@@ -164,6 +164,7 @@ async function run(job: Extract<StageJob, { mode: "run" }>): Promise<void> {
   };
   const { ctx, references } = createStageContext({
     stage: job.stage,
+    runId: job.runId,
     params,
     inputs: job.inputs,
     outDir: job.outDir,

@@ -30,6 +30,7 @@ export type StageJob =
   | {
     mode: "run";
     stage: string;
+    runId: string;
     module: string;
     params: unknown;
     inputs: Record<string, string>;

@@ -77,6 +77,8 @@ export interface CheckpointStore {
 export interface StageContext<P> {
   /** The stage's name in the pipeline. */
   readonly stage: string;
+  /** The id of this pipeline invocation (the same in every `_run.json` it writes). */
+  readonly runId: string;
   /** The params from pipeline.yaml, validated and defaulted by the stage's schema. */
   readonly params: P;
   /** Absolute, read-only directory of each upstream artifact, by input name. */

@@ -130,6 +130,7 @@ export async function executeStage(
       job: {
         mode: "run",
         stage: stage.name,
+        runId: options.runId,
         module: stage.modulePath,
         params: stage.description.params,
         inputs,

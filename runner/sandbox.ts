@@ -147,7 +147,12 @@ function bubblewrapArgs(options: SandboxOptions, deno: string): string[] {
     if (info.isSymlink) args.push("--symlink", Deno.readLinkSync(dir), dir);
     else args.push("--ro-bind", dir, dir);
   }
-  const system = ["/etc/ld.so.cache", "/etc/fonts", "/etc/localtime"];
+  const system = [
+    "/etc/ld.so.cache",
+    "/etc/fonts",
+    "/etc/localtime",
+    "/var/cache/fontconfig",
+  ];
   if (permissions.net.length > 0) {
     system.push(
       "/etc/resolv.conf",

@@ -22,6 +22,8 @@ export interface StageContextOptions<P> {
   stage: string;
   /** Validated params. */
   params: P;
+  /** The pipeline invocation's id. @default "local" */
+  runId?: string;
   /** Input directories by input name. @default {} */
   inputs?: Record<string, string>;
   /** The writable output directory. */
@@ -60,6 +62,7 @@ export function createStageContext<P>(
   const seed = options.seed ?? 0;
   const ctx: StageContext<P> = {
     stage: options.stage,
+    runId: options.runId ?? "local",
     params: options.params,
     inputs: Object.freeze({ ...options.inputs }),
     outDir: options.outDir,

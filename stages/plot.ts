@@ -44,7 +44,7 @@ export default defineStage({
       title: ctx.params.title,
       // The runner's id of this pipeline run, once the context carries it;
       // until then the report infers the latest run from the inputs.
-      currentRunId: "runId" in ctx ? String(ctx.runId) : undefined,
+      currentRunId: ctx.runId,
     });
     for (const note of data.notes) ctx.log.warn(note);
     ctx.progress.start("report");

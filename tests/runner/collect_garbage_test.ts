@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { makeToyProject, removeToy, runToy, states } from "./_toy_project.ts";
 import { collectGarbage, loadPipeline } from "../../mod.ts";
 
@@ -14,20 +14,23 @@ Deno.test("collectGarbage() removes what the latest runs no longer reference, an
     await runToy(dir);
     const pipeline = await loadPipeline(`${dir}/pipeline.yaml`);
     const dry = await collectGarbage(pipeline, { dryRun: true });
-    assert(
+    assert.ok(
       dry.objects > 0 && dry.records === 3 && dry.trees === 3,
       JSON.stringify(dry),
     );
-    assertEquals(await collectGarbage(pipeline, { dryRun: true }), dry);
+    assert.deepStrictEqual(
+      await collectGarbage(pipeline, { dryRun: true }),
+      dry,
+    );
     const real = await collectGarbage(pipeline);
-    assertEquals(real, dry);
-    assertEquals((await collectGarbage(pipeline)).objects, 0);
+    assert.deepStrictEqual(real, dry);
+    assert.deepStrictEqual((await collectGarbage(pipeline)).objects, 0);
     // The current outputs survive and are still cached.
-    assertEquals(
+    assert.deepStrictEqual(
       await Deno.readTextFile(`${dir}/outputs/tail/all.txt`),
       "#n0\n#n1\n",
     );
-    assertEquals(states(await runToy(dir)), {
+    assert.deepStrictEqual(states(await runToy(dir)), {
       gen: "cached",
       cat: "cached",
       tail: "cached",

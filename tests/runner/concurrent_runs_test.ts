@@ -1,4 +1,4 @@
-import { assertEquals } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { cli, makeToyProject, removeToy } from "./_toy_project.ts";
 
 const PIPELINE = `name: concurrent
@@ -18,11 +18,11 @@ Deno.test("two runs of one pipeline on one store run each stage once and agree o
   const dir = await makeToyProject(PIPELINE);
   try {
     const [a, b] = await Promise.all([cli(dir, "run"), cli(dir, "run")]);
-    assertEquals([a.code, b.code], [0, 0], a.stderr + b.stderr);
+    assert.deepStrictEqual([a.code, b.code], [0, 0], a.stderr + b.stderr);
     const ran = (out: string) =>
       [...out.matchAll(/^✓ (\w+) +ran/gm)].map((m) => m[1]);
     // Every stage ran exactly once across the two processes.
-    assertEquals([...ran(a.stdout), ...ran(b.stdout)].sort(), [
+    assert.deepStrictEqual([...ran(a.stdout), ...ran(b.stdout)].sort(), [
       "cat",
       "gen",
       "tail",
@@ -30,8 +30,8 @@ Deno.test("two runs of one pipeline on one store run each stage once and agree o
     const records = [...Deno.readDirSync(`${dir}/.cache/runs`)].filter((e) =>
       e.name.endsWith(".json")
     );
-    assertEquals(records.length, 3);
-    assertEquals(
+    assert.deepStrictEqual(records.length, 3);
+    assert.deepStrictEqual(
       await Deno.readTextFile(`${dir}/outputs/tail/all.txt`),
       "#n0\n#n1\n#n2\n",
     );

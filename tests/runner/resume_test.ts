@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { cli, makeToyProject, removeToy, ROOT } from "./_toy_project.ts";
 
 const SLOW = `name: slow
@@ -66,11 +66,15 @@ Deno.test("a run killed with SIGKILL mid-stage leaves no record, and the next ru
     } catch {
       recorded = false;
     }
-    assertEquals(recorded, false, "no run record for the killed stage");
+    assert.deepStrictEqual(
+      recorded,
+      false,
+      "no run record for the killed stage",
+    );
 
     const status = await cli(dir, "status");
-    assert(/gen +cached/.test(status.stdout), status.stdout);
-    assert(/cat +stale/.test(status.stdout), status.stdout);
+    assert.ok(/gen +cached/.test(status.stdout), status.stdout);
+    assert.ok(/cat +stale/.test(status.stdout), status.stdout);
 
     const yaml = await Deno.readTextFile(`${dir}/pipeline.yaml`);
     await Deno.writeTextFile(
@@ -78,13 +82,13 @@ Deno.test("a run killed with SIGKILL mid-stage leaves no record, and the next ru
       yaml.replace("sleep_ms: 20000", "sleep_ms: 0"),
     );
     const rerun = await cli(dir, "run");
-    assertEquals(rerun.code, 0, rerun.stderr);
-    assert(/= gen +cached/.test(rerun.stdout), rerun.stdout);
-    assert(/✓ cat +ran/.test(rerun.stdout), rerun.stdout);
-    assert(/✓ tail +ran/.test(rerun.stdout), rerun.stdout);
+    assert.deepStrictEqual(rerun.code, 0, rerun.stderr);
+    assert.ok(/= gen +cached/.test(rerun.stdout), rerun.stdout);
+    assert.ok(/✓ cat +ran/.test(rerun.stdout), rerun.stdout);
+    assert.ok(/✓ tail +ran/.test(rerun.stdout), rerun.stdout);
     // The interrupted run's staging directory is gone.
-    assertEquals(await stagingMarkers(dir), []);
-    assertEquals(
+    assert.deepStrictEqual(await stagingMarkers(dir), []);
+    assert.deepStrictEqual(
       await Deno.readTextFile(`${dir}/outputs/tail/all.txt`),
       "#n0\n#n1\n#n2\n",
     );
@@ -124,17 +128,20 @@ stages:
     await runner.status;
     const killedAt = await savedStep();
     const rerun = await cli(dir, "run");
-    assertEquals(rerun.code, 0, rerun.stderr);
-    assert(/resuming from its checkpoint/.test(rerun.stdout), rerun.stdout);
+    assert.deepStrictEqual(rerun.code, 0, rerun.stderr);
+    assert.ok(/resuming from its checkpoint/.test(rerun.stdout), rerun.stdout);
     const resumedFrom = Number(
       await Deno.readTextFile(`${dir}/outputs/count/resumed_from.txt`),
     );
-    assert(
+    assert.ok(
       resumedFrom >= 2 && resumedFrom <= killedAt + 1,
       `resumed from ${resumedFrom}, killed at ${killedAt}`,
     );
     // A committed stage's checkpoints are removed.
-    assertEquals([...Deno.readDirSync(`${dir}/.cache/checkpoints`)].length, 0);
+    assert.deepStrictEqual(
+      [...Deno.readDirSync(`${dir}/.cache/checkpoints`)].length,
+      0,
+    );
   } finally {
     await removeToy(dir);
   }

@@ -1,4 +1,4 @@
-import { assertEquals, assertMatch } from "../_assert.ts";
+import assert from "node:assert/strict";
 import {
   cli,
   makeToyProject,
@@ -17,18 +17,18 @@ Deno.test("runPipeline() runs every stage once, then finds all of them cached", 
   const dir = await makeToyProject();
   try {
     const first = await runToy(dir);
-    assertEquals(states(first), {
+    assert.deepStrictEqual(states(first), {
       gen: "ran",
       cat: "ran",
       tail: "ran",
       gen2: "ran",
     });
-    assertEquals(
+    assert.deepStrictEqual(
       await Deno.readTextFile(`${dir}/outputs/tail/all.txt`),
       "#n0\n#n1\n#n2\n",
     );
     const second = await runToy(dir);
-    assertEquals(states(second), {
+    assert.deepStrictEqual(states(second), {
       gen: "cached",
       cat: "cached",
       tail: "cached",
@@ -54,14 +54,16 @@ Deno.test("runPipeline() re-runs only a stage whose param changed and its depend
       stageStarted: (stage, info) => reasons[stage] = info.reasons,
     };
     const summary = await runToy(dir, { reporter });
-    assertEquals(states(summary), {
+    assert.deepStrictEqual(states(summary), {
       gen: "ran",
       cat: "ran",
       tail: "ran",
       gen2: "cached",
     });
-    assertEquals(reasons.gen.map(formatReason), ["param count: 3 → 4"]);
-    assertMatch(
+    assert.deepStrictEqual(reasons.gen.map(formatReason), [
+      "param count: 3 → 4",
+    ]);
+    assert.match(
       reasons.cat.map(formatReason).join(),
       /input gen \(from stage "gen"\) changed: f3\.txt added/,
     );
@@ -82,7 +84,7 @@ Deno.test("runPipeline() re-runs a stage when a helper module it imports changes
         helper.replace('return "#";', 'return    "#"  ;  /* why */')
       }`,
     );
-    assertEquals(states(await runToy(dir)), {
+    assert.deepStrictEqual(states(await runToy(dir)), {
       gen: "cached",
       cat: "cached",
       tail: "cached",
@@ -95,16 +97,16 @@ Deno.test("runPipeline() re-runs a stage when a helper module it imports changes
       stageStarted: (stage, info) => reasons[stage] = info.reasons,
     };
     const summary = await runToy(dir, { reporter });
-    assertEquals(states(summary), {
+    assert.deepStrictEqual(states(summary), {
       gen: "ran",
       cat: "ran",
       tail: "ran",
       gen2: "ran",
     });
-    assertEquals(reasons.gen.map(formatReason), [
+    assert.deepStrictEqual(reasons.gen.map(formatReason), [
       `code file ${dir}/helper.ts changed`,
     ]);
-    assertEquals(
+    assert.deepStrictEqual(
       await Deno.readTextFile(`${dir}/outputs/tail/all.txt`),
       "@n0\n@n1\n@n2\n",
     );
@@ -126,14 +128,17 @@ Deno.test("runPipeline() rebuilds a damaged stored output and keeps dependants c
       stageStarted: (stage, info) => reasons[stage] = info.reasons,
     };
     const summary = await runToy(dir, { reporter });
-    assertEquals(states(summary), {
+    assert.deepStrictEqual(states(summary), {
       gen: "ran",
       cat: "cached",
       tail: "cached",
       gen2: "cached",
     });
-    assertEquals(reasons.gen[0].kind, "damaged");
-    assertEquals(await Deno.readTextFile(`${dir}/outputs/gen/f0.txt`), "#n0\n");
+    assert.deepStrictEqual(reasons.gen[0].kind, "damaged");
+    assert.deepStrictEqual(
+      await Deno.readTextFile(`${dir}/outputs/gen/f0.txt`),
+      "#n0\n",
+    );
   } finally {
     await removeToy(dir);
   }
@@ -153,12 +158,12 @@ stages:
 `);
   try {
     const summary = await runToy(dir, { jobs: 1 });
-    assertEquals(states(summary), {
+    assert.deepStrictEqual(states(summary), {
       bad: "failed",
       after: "blocked",
       fine: "ran",
     });
-    assertEquals(summary.ok, false);
+    assert.deepStrictEqual(summary.ok, false);
   } finally {
     await removeToy(dir);
   }
@@ -167,7 +172,7 @@ stages:
 Deno.test("runPipeline() honours --force, --from, --only and --dry-run", async () => {
   const dir = await makeToyProject();
   try {
-    assertEquals(states(await runToy(dir, { dryRun: true })), {
+    assert.deepStrictEqual(states(await runToy(dir, { dryRun: true })), {
       gen: "would-run",
       cat: "would-run",
       tail: "would-run",
@@ -175,26 +180,29 @@ Deno.test("runPipeline() honours --force, --from, --only and --dry-run", async (
     });
     await runToy(dir);
     // --force gen: gen re-runs; its output is identical, so its dependants stay cached.
-    assertEquals(states(await runToy(dir, { force: ["gen"] })), {
+    assert.deepStrictEqual(states(await runToy(dir, { force: ["gen"] })), {
       gen: "ran",
       cat: "cached",
       tail: "cached",
       gen2: "cached",
     });
     // --from cat: cat and everything after it re-run.
-    assertEquals(states(await runToy(dir, { from: "cat" })), {
+    assert.deepStrictEqual(states(await runToy(dir, { from: "cat" })), {
       gen: "cached",
       cat: "ran",
       tail: "ran",
       gen2: "cached",
     });
     // --only tail: nothing else is considered beyond its upstream.
-    assertEquals(states(await runToy(dir, { only: "tail", force: ["tail"] })), {
-      gen: "cached",
-      cat: "cached",
-      tail: "ran",
-      gen2: "skipped",
-    });
+    assert.deepStrictEqual(
+      states(await runToy(dir, { only: "tail", force: ["tail"] })),
+      {
+        gen: "cached",
+        cat: "cached",
+        tail: "ran",
+        gen2: "skipped",
+      },
+    );
   } finally {
     await removeToy(dir);
   }
@@ -203,7 +211,7 @@ Deno.test("runPipeline() honours --force, --from, --only and --dry-run", async (
 Deno.test("status explains stale stages: param path, changed code file and upstream", async () => {
   const dir = await makeToyProject();
   try {
-    assertEquals((await cli(dir, "run", "pipeline.yaml")).code, 0);
+    assert.deepStrictEqual((await cli(dir, "run", "pipeline.yaml")).code, 0);
     const yaml = await Deno.readTextFile(`${dir}/pipeline.yaml`);
     await Deno.writeTextFile(
       `${dir}/pipeline.yaml`,
@@ -215,13 +223,13 @@ Deno.test("status explains stale stages: param path, changed code file and upstr
       cat.replace('let text = "";', 'let text = "" + "";'),
     );
     const { code, stdout } = await cli(dir, "status", "pipeline.yaml");
-    assertEquals(code, 0);
-    assertMatch(stdout, /gen +cached/);
-    assertMatch(stdout, /cat +stale: code file .*cat\.ts changed/);
-    assertMatch(stdout, /tail +stale: code file .*cat\.ts changed/);
-    assertMatch(stdout, /gen2 +stale: param text: "other" → "changed"/);
+    assert.deepStrictEqual(code, 0);
+    assert.match(stdout, /gen +cached/);
+    assert.match(stdout, /cat +stale: code file .*cat\.ts changed/);
+    assert.match(stdout, /tail +stale: code file .*cat\.ts changed/);
+    assert.match(stdout, /gen2 +stale: param text: "other" → "changed"/);
     // status runs nothing.
-    assertEquals((await cli(dir, "status")).stdout, stdout);
+    assert.deepStrictEqual((await cli(dir, "status")).stdout, stdout);
   } finally {
     await removeToy(dir);
   }

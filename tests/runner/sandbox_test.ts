@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { makeToyProject, removeToy, runToy } from "./_toy_project.ts";
 import {
   type RunReporter,
@@ -29,7 +29,7 @@ function failure(
   summary: Awaited<ReturnType<typeof runToy>>,
 ): StageFailedError {
   const outcome = summary.stages[0].outcome;
-  assertEquals(outcome.state, "failed");
+  assert.deepStrictEqual(outcome.state, "failed");
   return (outcome as { error: StageFailedError }).error;
 }
 
@@ -42,8 +42,8 @@ for (const confine of ["auto", "never"] as const) {
     const dir = await makeToyProject(misbehaving("read", "/etc/hostname"));
     try {
       const error = failure(await runToy(dir, { confine }));
-      assertMatch(error.message, /denied read access to "\/etc\/hostname"/);
-      assertMatch(
+      assert.match(error.message, /denied read access to "\/etc\/hostname"/);
+      assert.match(
         error.hint ?? "",
         /stages\.snoop\.permissions\.read in .*pipeline\.yaml \(stage at line 3\)/,
       );
@@ -62,7 +62,7 @@ for (const confine of ["auto", "never"] as const) {
     );
     try {
       const summary = await runToy(dir, { confine });
-      assertEquals(summary.stages[0].outcome.state, "ran");
+      assert.deepStrictEqual(summary.stages[0].outcome.state, "ran");
     } finally {
       await removeToy(dir);
     }
@@ -77,12 +77,12 @@ for (const confine of ["auto", "never"] as const) {
     );
     try {
       const error = failure(await runToy(dir, { confine }));
-      assertMatch(
+      assert.match(
         error.message,
         /tried to write ".*escaped\.txt", outside its output directory/,
       );
-      assertMatch(error.hint ?? "", /stages\.snoop\.permissions\.write/);
-      assertEquals(await exists(target), false);
+      assert.match(error.hint ?? "", /stages\.snoop\.permissions\.write/);
+      assert.deepStrictEqual(await exists(target), false);
     } finally {
       await removeToy(dir);
     }
@@ -102,11 +102,11 @@ Deno.test({
     );
     try {
       const error = failure(await runToy(dir, { confine: "auto" }));
-      assertMatch(
+      assert.match(
         error.message,
         /tried to write ".*escaped\.png" outside its output directory \(blocked by the sandbox\)/,
       );
-      assertEquals(await exists(target), false);
+      assert.deepStrictEqual(await exists(target), false);
     } finally {
       await removeToy(dir);
     }
@@ -127,13 +127,13 @@ Deno.test("sandbox (without bubblewrap): native code runs unconfined, and the ru
   };
   try {
     await runToy(dir, { confine: "never", reporter });
-    assertEquals(warnings.length, 1);
-    assertMatch(
+    assert.deepStrictEqual(warnings.length, 1);
+    assert.match(
       warnings[0],
       /stage "snoop" loads native code, and bubblewrap is not installed: its native code runs unconfined/,
     );
     // This is the gap bubblewrap closes: native code ignores Deno's permissions.
-    assert(await exists(target));
+    assert.ok(await exists(target));
   } finally {
     await removeToy(dir);
   }

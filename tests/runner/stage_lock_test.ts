@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../_assert.ts";
+import assert from "node:assert/strict";
 import {
   acquireStageLock,
   tryAcquireStageLock,
@@ -24,7 +24,7 @@ Deno.test("acquireStageLock() excludes a second holder and recovers from a holde
   }).spawn();
   const reader = holder.stdout.getReader();
   await reader.read(); // "locked"
-  assertEquals(await tryAcquireStageLock(cache, KEY), undefined);
+  assert.deepStrictEqual(await tryAcquireStageLock(cache, KEY), undefined);
   let waitedFor: number | undefined = -1;
   const acquiring = acquireStageLock(cache, KEY, (pid) => waitedFor = pid);
   holder.kill("SIGKILL");
@@ -32,14 +32,14 @@ Deno.test("acquireStageLock() excludes a second holder and recovers from a holde
   reader.releaseLock();
   await holder.stdout.cancel();
   const lock = await acquiring;
-  assert(waitedFor !== -1, "the waiter was told it had to wait");
-  assertEquals(
+  assert.ok(waitedFor !== -1, "the waiter was told it had to wait");
+  assert.deepStrictEqual(
     (await Deno.readTextFile(`${cache}/locks/${KEY}.lock`)).trim(),
     String(Deno.pid),
   );
   lock.release();
   const again = await tryAcquireStageLock(cache, KEY);
-  assert(again !== undefined);
+  assert.ok(again !== undefined);
   again.release();
   await Deno.remove(cache, { recursive: true });
 });

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { commitArtifact } from "../../runner/commit_artifact.ts";
 import { digestBytes, lazyFileHasher } from "../../runner/digest.ts";
 import { canonicalJson } from "../../runner/canonical_json.ts";
@@ -12,10 +12,13 @@ Deno.test("Store stores identical files once and names them by their SHA-256", a
   const store = new Store(cache);
   const a = await store.putBytes("same bytes");
   const b = await store.putBytes("same bytes");
-  assertEquals(a, b);
-  assertEquals(a, await digestBytes("same bytes"));
-  assertEquals(new TextDecoder().decode(await store.read(a)), "same bytes");
-  assert(await store.verify(a));
+  assert.deepStrictEqual(a, b);
+  assert.deepStrictEqual(a, await digestBytes("same bytes"));
+  assert.deepStrictEqual(
+    new TextDecoder().decode(await store.read(a)),
+    "same bytes",
+  );
+  assert.ok(await store.verify(a));
   await removeTree(cache);
 });
 
@@ -34,16 +37,16 @@ Deno.test("commitArtifact() moves a directory into the store; materializeTree() 
     statCache,
     hasher,
   });
-  assertEquals(manifest.files.map((f) => f.path), [
+  assert.deepStrictEqual(manifest.files.map((f) => f.path), [
     "a.txt",
     "sub/b.txt",
     "sub/c.txt",
   ]);
-  assertEquals(manifest.dirs, ["sub/empty"]);
-  assertEquals(manifest.files[0].digest, manifest.files[2].digest); // stored once
-  assertEquals(content, digest); // no run-info file here, so content and artifact agree
+  assert.deepStrictEqual(manifest.dirs, ["sub/empty"]);
+  assert.deepStrictEqual(manifest.files[0].digest, manifest.files[2].digest); // stored once
+  assert.deepStrictEqual(content, digest); // no run-info file here, so content and artifact agree
   const tree = await materializeTree(cache, store, digest, manifest);
-  assertEquals(await Deno.readTextFile(`${tree}/sub/b.txt`), "beta");
+  assert.deepStrictEqual(await Deno.readTextFile(`${tree}/sub/b.txt`), "beta");
   const listing = (dir: string): string[] =>
     [...Deno.readDirSync(dir)].flatMap((e) =>
       e.isDirectory
@@ -53,19 +56,25 @@ Deno.test("commitArtifact() moves a directory into the store; materializeTree() 
         ]
         : [e.name]
     ).sort();
-  assertEquals(listing(tree), [
+  assert.deepStrictEqual(listing(tree), [
     "a.txt",
     "sub/",
     "sub/b.txt",
     "sub/c.txt",
     "sub/empty/",
   ]);
-  assertEquals((await Deno.stat(`${tree}/a.txt`)).mode! & 0o777, 0o444);
-  assertEquals(await verifyTree(tree, manifest, statCache, hasher), []);
+  assert.deepStrictEqual(
+    (await Deno.stat(`${tree}/a.txt`)).mode! & 0o777,
+    0o444,
+  );
+  assert.deepStrictEqual(
+    await verifyTree(tree, manifest, statCache, hasher),
+    [],
+  );
   // Damage one file through the tree: verification names it.
   await Deno.chmod(`${tree}/sub/b.txt`, 0o644);
   await Deno.writeTextFile(`${tree}/sub/b.txt`, "gamma");
-  assertEquals(await verifyTree(tree, manifest, statCache, hasher), [{
+  assert.deepStrictEqual(await verifyTree(tree, manifest, statCache, hasher), [{
     path: "sub/b.txt",
     problem: "changed",
   }]);
@@ -88,7 +97,10 @@ Deno.test("commitArtifact() refuses a symbolic link in a stage's output", async 
   } catch (error) {
     message = (error as Error).message;
   }
-  assertEquals(message, 'Cannot store output "link": it is a symbolic link');
+  assert.deepStrictEqual(
+    message,
+    'Cannot store output "link": it is a symbolic link',
+  );
   await removeTree(cache);
 });
 
@@ -102,5 +114,5 @@ Deno.test("manifestJson() writes exactly the canonical JSON of a manifest", () =
       external: "/data/a.tfrec",
     },
   ], ["empty"]);
-  assertEquals(manifestJson(manifest), canonicalJson(manifest));
+  assert.deepStrictEqual(manifestJson(manifest), canonicalJson(manifest));
 });

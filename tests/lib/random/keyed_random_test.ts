@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../../_assert.ts";
+import assert from "node:assert/strict";
 import { keyedRandom } from "../../../lib/random/keyed_random.ts";
 
 Deno.test("keyedRandom() gives the same draws for the same keys and different draws for other keys", () => {
@@ -7,14 +7,14 @@ Deno.test("keyedRandom() gives the same draws for the same keys and different dr
     return Array.from({ length: 5 }, () => random.next());
   };
   const draw = (...keys: (number | string)[]) => drawWith(42, ...keys);
-  assertEquals(draw("crop", 1, 7), draw("crop", 1, 7));
-  assert(
+  assert.deepStrictEqual(draw("crop", 1, 7), draw("crop", 1, 7));
+  assert.ok(
     JSON.stringify(draw("crop", 1, 7)) !== JSON.stringify(draw("crop", 1, 8)),
   );
-  assert(
+  assert.ok(
     JSON.stringify(draw("crop", 1, 7)) !== JSON.stringify(draw("crop", 2, 7)),
   );
-  assert(JSON.stringify(draw(1, 7)) !== JSON.stringify(drawWith(43, 1, 7)));
+  assert.ok(JSON.stringify(draw(1, 7)) !== JSON.stringify(drawWith(43, 1, 7)));
 });
 
 Deno.test("keyedRandom() draws uniformly: int() covers its range evenly and shuffle() is a permutation", () => {
@@ -22,10 +22,10 @@ Deno.test("keyedRandom() draws uniformly: int() covers its range evenly and shuf
   const counts = new Array(10).fill(0);
   for (let i = 0; i < 100_000; i++) counts[random.int(10)]++;
   for (const count of counts) {
-    assert(Math.abs(count - 10_000) < 500, `bucket count ${count}`);
+    assert.ok(Math.abs(count - 10_000) < 500, `bucket count ${count}`);
   }
   const items = Array.from({ length: 100 }, (_, i) => i);
   const shuffled = keyedRandom(1, "shuffle").shuffle([...items]);
-  assertEquals([...shuffled].sort((a, b) => a - b), items);
-  assert(shuffled.some((v, i) => v !== i));
+  assert.deepStrictEqual([...shuffled].sort((a, b) => a - b), items);
+  assert.ok(shuffled.some((v, i) => v !== i));
 });
