@@ -113,8 +113,14 @@ export class TfRecordFile implements Disposable {
     return data;
   }
 
-  /** Closes the file. */
+  /** Closes the file now; reads still queued fail. */
   close(): void {
+    this.#file.close();
+  }
+
+  /** Closes the file once the reads already queued have finished. */
+  async closeWhenIdle(): Promise<void> {
+    await this.#queue;
     this.#file.close();
   }
 
