@@ -111,7 +111,8 @@ export async function convertIdx(
           split: part === "test" ? SPLIT_CODES.holdout : SPLIT_CODES.train,
         });
         if (label > maxLabel) maxLabel = label;
-        options.onProgress?.(++done);
+        done++;
+        options.onProgress?.(done);
       }
     }
   } finally {

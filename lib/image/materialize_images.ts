@@ -148,7 +148,9 @@ export async function materializeImages(
           split: index.split[i],
         });
       }
-      options.onProgress?.(++i);
+      // Not `onProgress?.(++i)`: optional call skips evaluating its argument.
+      i++;
+      options.onProgress?.(i);
     }
   } finally {
     await writer?.close();
