@@ -1,0 +1,174 @@
+/**
+ * Converts a Google-Landmarks-style folder (`train.csv` with `id,landmark_id`;
+ * images at `train/<id[0]>/<id[1]>/<id[2]>/<id>.jpg`) into TFRecord shards in
+ * the notebook's schema, with landmark ids mapped to contiguous labels in
+ * ascending id order, as the Kaggle TFRecord sets did.
+ *
+ * @module
+ */
+import { readImageHeader } from "../image/image_header.ts";
+import { encodeExample } from "../tfrecord/example.ts";
+import { RecordError } from "../tfrecord/record_error.ts";
+import { parseCsv } from "./_csv.ts";
+import type { ConvertedSource } from "./converted_source.ts";
+import { RecordIndexBuilder, SPLIT_CODES } from "./record_index.ts";
+import { ShardSetWriter } from "./shard_set_writer.ts";
+import {
+  handleBadRecord,
+  type OnError,
+  type SkippedRecord,
+} from "./skipped_record.ts";
+import { SourceError } from "./source_error.ts";
+
+/** Options of {@linkcode convertLandmarks}. */
+export interface ConvertLandmarksOptions {
+  /** The folder holding the CSV and `train/`. */
+  dir: string;
+  /** The CSV file name inside `dir`. @default "train.csv" */
+  csv?: string;
+  /** Where to write the shards (absolute). */
+  outDir: string;
+  /** The shards' folder name inside the artifact. @default "shards" */
+  asDir?: string;
+  /** Records per shard. @default 3000 */
+  recordsPerShard?: number;
+  /** What to do with a missing or unreadable image. @default "fail" */
+  onError?: OnError;
+  /** Files read at the same time. @default 8 */
+  readAhead?: number;
+  /** Called after each image with the number done. */
+  onProgress?: (done: number) => void;
+}
+
+/**
+ * Reads the CSV, maps landmark ids to labels and writes the shards.
+ *
+ * @throws {SourceError} for a missing or malformed CSV
+ * @throws {RecordError} for a missing or bad image under `on_error: fail`
+ */
+export async function convertLandmarks(
+  options: ConvertLandmarksOptions,
+): Promise<ConvertedSource> {
+  const csvPath = `${options.dir}/${options.csv ?? "train.csv"}`;
+  const rows = await readLandmarkCsv(csvPath);
+  const ids = [...new Set(rows.map((r) => r.landmarkId))];
+  const numeric = ids.every((id) => /^\d+$/.test(id));
+  ids.sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
+  const labelOf = new Map(ids.map((id, label) => [id, label]));
+  const labels = ids.map((id, label) => ({ label, id, name: null }));
+
+  const writer = new ShardSetWriter(
+    options.outDir,
+    options.asDir ?? "shards",
+    options.recordsPerShard ?? 3000,
+  );
+  const builder = new RecordIndexBuilder("tfrecord");
+  const skipped: SkippedRecord[] = [];
+  const onError = options.onError ?? "fail";
+  const readAhead = Math.max(1, options.readAhead ?? 8);
+  const pathOf = (id: string) =>
+    `${options.dir}/train/${id[0]}/${id[1]}/${id[2]}/${id}.jpg`;
+  const reads = new Map<number, Promise<Uint8Array | Error>>();
+  const startRead = (i: number) => {
+    if (i < rows.length) {
+      reads.set(i, Deno.readFile(pathOf(rows[i].id)).catch((e) => e as Error));
+    }
+  };
+  for (let i = 0; i < readAhead; i++) startRead(i);
+  try {
+    for (let i = 0; i < rows.length; i++) {
+      const bytes = await reads.get(i)!;
+      reads.delete(i);
+      startRead(i + readAhead);
+      const file = pathOf(rows[i].id);
+      try {
+        if (bytes instanceof Error) {
+          if (!(bytes instanceof Deno.errors.NotFound)) throw bytes;
+          throw new RecordError("Cannot read image: the file does not exist", {
+            file,
+            offset: 0,
+            record: i,
+          }, HINT);
+        }
+        let header;
+        try {
+          header = readImageHeader(bytes);
+        } catch (error) {
+          throw new RecordError(
+            (error as Error).message,
+            { file, offset: 0, record: i },
+            HINT,
+            { cause: error },
+          );
+        }
+        const label = labelOf.get(rows[i].landmarkId)!;
+        const record = encodeExample({
+          image: { kind: "bytes", value: [bytes] },
+          label: { kind: "int64", value: [label] },
+          width: { kind: "int64", value: [header.width] },
+          height: { kind: "int64", value: [header.height] },
+        });
+        const at = await writer.write("train", record);
+        builder.add({
+          ...at,
+          label,
+          width: header.width,
+          height: header.height,
+          channels: header.channels,
+          split: SPLIT_CODES.train,
+        });
+      } catch (error) {
+        handleBadRecord(error, onError, skipped);
+      }
+      options.onProgress?.(i + 1);
+    }
+  } finally {
+    await writer.close();
+    await Promise.all(reads.values());
+  }
+  return { index: builder.finish(writer.shards), labels, skipped };
+}
+
+const HINT =
+  "Check the image folder layout train/<a>/<b>/<c>/<id>.jpg, or set on_error: skip";
+
+async function readLandmarkCsv(
+  path: string,
+): Promise<{ id: string; landmarkId: string }[]> {
+  let text;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new SourceError(
+      `Cannot read the landmark CSV: ${(error as Error).message}`,
+      { file: path },
+      'A Google-Landmarks folder needs "train.csv" with the columns id,landmark_id',
+      { cause: error },
+    );
+  }
+  const [header, ...rows] = parseCsv(text);
+  const columns = header?.fields.map((f) => f.trim()) ?? [];
+  const idAt = columns.indexOf("id");
+  const landmarkAt = columns.indexOf("landmark_id");
+  if (idAt < 0 || landmarkAt < 0) {
+    throw new SourceError(
+      `Cannot read the landmark CSV: the header is ${
+        JSON.stringify(columns)
+      }, not id,landmark_id`,
+      { file: path, line: 1 },
+      'The first line must name the columns "id" and "landmark_id"',
+    );
+  }
+  return rows.map(({ fields, line }) => {
+    const id = fields[idAt]?.trim() ?? "";
+    const landmarkId = fields[landmarkAt]?.trim() ?? "";
+    if (!/^[A-Za-z0-9_-]{3,}$/.test(id) || landmarkId === "") {
+      throw new SourceError(
+        `Cannot read the landmark CSV row: id "${id}", landmark_id "${landmarkId}"`,
+        { file: path, line },
+        "Ids are at least 3 letters or digits (they name the folders), landmark ids are not empty",
+      );
+    }
+    return { id, landmarkId };
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * Turns a source as written in pipeline.yaml (a folder, or an explicit
+ * TFRecord glob / landmark folder / IDX folder) into an
+ * {@linkcode IngestSource} with absolute paths.
+ *
+ * @module
+ */
+import { hasIdxFiles } from "./convert_idx.ts";
+import { expandGlob, globBase } from "./glob.ts";
+import type { IngestSource } from "./ingest_source.ts";
+import type { SourceSpec } from "./source_spec.ts";
+import { SourceError } from "./source_error.ts";
+
+/** File names tried, in order, as a folder's label map. */
+export const LABEL_MAP_NAMES = [
+  "label_map.json",
+  "label_map.csv",
+  "labels.json",
+  "label2landmark_id.pkl",
+];
+
+const TFRECORD = /\.(tfrec|tfrecord|tfrecords)$/;
+
+/**
+ * Resolves a spec against `root` (the pipeline directory).
+ *
+ * @throws {SourceError} when a folder's kind cannot be told or a glob matches nothing
+ */
+export async function resolveSource(
+  spec: SourceSpec,
+  root: string,
+): Promise<IngestSource> {
+  const abs = (
+    p: string,
+  ) => (p.startsWith("/") ? p : `${root.replace(/\/$/, "")}/${p}`);
+  if (typeof spec !== "string") {
+    if ("tfrecord" in spec) {
+      return {
+        kind: "tfrecord",
+        train: await matchShards(spec.tfrecord, root),
+        test: spec.test ? await matchShards(spec.test, root) : [],
+        labelMap: spec.labelMap ? abs(spec.labelMap) : undefined,
+      };
+    }
+    if ("landmarks" in spec) {
+      return {
+        kind: "landmarks",
+        dir: abs(spec.landmarks),
+        csv: spec.csv ?? "train.csv",
+      };
+    }
+    return {
+      kind: "idx",
+      dir: abs(spec.idx),
+      labelMap: spec.labelMap ? abs(spec.labelMap) : undefined,
+    };
+  }
+  const dir = abs(spec);
+  let names: string[];
+  try {
+    names = (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name)
+      .sort();
+  } catch (error) {
+    throw new SourceError(
+      `Cannot read source folder: ${(error as Error).message}`,
+      { file: dir },
+      "Check the path",
+      {
+        cause: error,
+      },
+    );
+  }
+  const labelMapName = LABEL_MAP_NAMES.find((n) => names.includes(n));
+  const labelMap = labelMapName ? `${dir}/${labelMapName}` : undefined;
+  if (names.includes("train.csv") && names.includes("train")) {
+    return { kind: "landmarks", dir, csv: "train.csv" };
+  }
+  if (await hasIdxFiles(dir)) return { kind: "idx", dir, labelMap };
+  const shards = names.filter((n) => TFRECORD.test(n));
+  if (shards.length > 0) {
+    const entry = (name: string) => ({ path: `${dir}/${name}`, name });
+    return {
+      kind: "tfrecord",
+      train: shards.filter((n) => !n.startsWith("test")).map(entry),
+      test: shards.filter((n) => n.startsWith("test")).map(entry),
+      labelMap,
+    };
+  }
+  throw new SourceError(
+    "Cannot tell what kind of dataset the folder holds",
+    { file: dir },
+    "Expected TFRecord shards (*.tfrecords; test* names form the test part), train.csv + train/ (Google Landmarks), or IDX files (train-images-idx3-ubyte.gz)",
+  );
+}
+
+async function matchShards(
+  pattern: string,
+  root: string,
+): Promise<{ path: string; name: string }[]> {
+  const files = await expandGlob(pattern, root);
+  const base = globBase(
+    pattern.startsWith("/") ? pattern : `${root.replace(/\/$/, "")}/${pattern}`,
+  );
+  if (files.length === 0) {
+    throw new SourceError(
+      `Cannot find TFRecord shards: "${pattern}" matches no file`,
+      { file: base },
+      "Check the glob",
+    );
+  }
+  // A pattern without wildcards names one file: its base is the file itself.
+  return files.map((path) => ({
+    path,
+    name: path === base
+      ? path.slice(path.lastIndexOf("/") + 1)
+      : path.slice(base.length + 1),
+  }));
+}

@@ -1,0 +1,32 @@
+/**
+ * A dataset source as written in pipeline.yaml, and the data paths it reads.
+ * Kept free of heavy imports: the ingest stage's `reads()` uses it.
+ *
+ * @module
+ */
+import { globBase } from "./glob.ts";
+
+/** A source as the user writes it; paths are relative to the pipeline file. */
+export type SourceSpec =
+  /** A folder whose kind is detected from its contents. */
+  | string
+  /** TFRecord shards: a glob for the train part, optionally one for the test part. */
+  | { tfrecord: string; test?: string; labelMap?: string }
+  /** A Google-Landmarks folder. */
+  | { landmarks: string; csv?: string }
+  /** A folder of IDX files. */
+  | { idx: string; labelMap?: string };
+
+/** The data paths a spec reads (files or folders, relative to the pipeline file). */
+export function sourceReads(spec: SourceSpec): string[] {
+  if (typeof spec === "string") return [spec];
+  if ("tfrecord" in spec) {
+    return [
+      globBase(spec.tfrecord),
+      ...(spec.test ? [globBase(spec.test)] : []),
+      ...(spec.labelMap ? [spec.labelMap] : []),
+    ];
+  }
+  if ("landmarks" in spec) return [spec.landmarks];
+  return [spec.idx, ...(spec.labelMap ? [spec.labelMap] : [])];
+}

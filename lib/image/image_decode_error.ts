@@ -1,0 +1,28 @@
+/**
+ * The error for an image that sharp cannot decode or crop.
+ *
+ * @module
+ */
+
+/** An undecodable image, with the file and record it came from. */
+export class ImageDecodeError extends Error {
+  override name = "ImageDecodeError";
+  /** The shard (or image file). */
+  readonly file: string;
+  /** The record id (index position) or −1. */
+  readonly record: number;
+  /** What to try next. */
+  readonly hint: string;
+
+  constructor(
+    message: string,
+    at: { file: string; record: number },
+    hint: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${at.file}: record ${at.record}: ${message}`, options);
+    this.file = at.file;
+    this.record = at.record;
+    this.hint = hint;
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The decode stage: prepares the images for training in one of two modes.
+ * `materialize` decodes every image once (shorter side resized to img_size)
+ * and stores uint8 pixels, so epochs only crop and normalise; `stream` keeps
+ * the JPEG/PNG shards (by reference) and decodes per batch. Either way the
+ * train and evaluate stages read it with lib/image's `openImageDataset`.
+ * Also writes the notebook's sanity outputs: batch_stats.json and
+ * batch_grid.png (show_batch) of the first training batch of epoch 0.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { defineStage } from "../runner/define_stage.ts";
+
+const params = z.strictObject({
+  img_size: z.number().int().min(8).max(2048).default(384),
+  mode: z.enum(["materialize", "stream"]).default("materialize"),
+  kernel: z.enum([
+    "nearest",
+    "linear",
+    "cubic",
+    "mitchell",
+    "lanczos2",
+    "lanczos3",
+  ]).default("linear"),
+  shrink_on_load: z.boolean().default(false)
+    .describe(
+      "stream mode: resize before cropping so JPEGs decode at 1/2, 1/4, 1/8 scale",
+    ),
+  concurrency: z.number().int().min(1).max(64).default(4).describe(
+    "decodes in flight",
+  ),
+  on_error: z.enum(["fail", "skip"]).default("fail").describe(
+    "materialize: an image that does not decode",
+  ),
+  preview: z.strictObject({
+    batch_size: z.number().int().min(1).max(256).default(12),
+    rows: z.number().int().min(1).max(16).default(4),
+    cols: z.number().int().min(1).max(16).default(3),
+  }).default({ batch_size: 12, rows: 4, cols: 3 }),
+});
+
+export default defineStage({
+  description:
+    "Decodes, crops and normalises images for training (materialize or stream)",
+  params,
+  inputs: {
+    ingest: { description: "the ingest artifact: index, shards, labels" },
+  },
+  permissions: {
+    ffi: ["@img/sharp-linux-x64"],
+    env: ["npm_package_config_libvips", "MALLOC_ARENA_MAX"],
+    read: ["/usr/bin/ldd"],
+  },
+  async run(ctx) {
+    const { readRecordIndex, writeRecordIndex } = await import(
+      "../lib/dataset/record_index.ts"
+    );
+    const { materializeImages } = await import(
+      "../lib/image/materialize_images.ts"
+    );
+    const { openImageDataset } = await import("../lib/image/image_dataset.ts");
+    const { batchStats } = await import("../lib/image/batch_stats.ts");
+    const { showBatch } = await import("../lib/image/show_batch.ts");
+    const p = ctx.params;
+    const ingestDir = ctx.inputs.ingest;
+    const index = await readRecordIndex(ingestDir);
+    for (const name of ["labels.json", "class_counts.json"]) {
+      await Deno.copyFile(`${ingestDir}/${name}`, `${ctx.outDir}/${name}`);
+    }
+    const started = performance.now();
+    let skipped: {
+      file: string;
+      offset: number;
+      record: number;
+      reason: string;
+    }[] = [];
+    if (p.mode === "materialize") {
+      ctx.progress.start("decoding images", index.size);
+      const result = await materializeImages({
+        index,
+        sourceDir: ingestDir,
+        outDir: ctx.outDir,
+        imgSize: p.img_size,
+        kernel: p.kernel,
+        concurrency: p.concurrency,
+        onError: p.on_error,
+        onProgress: () => ctx.progress.advance(),
+      });
+      ctx.progress.end();
+      await writeRecordIndex(ctx.outDir, result.index);
+      skipped = result.skipped;
+    } else {
+      await writeRecordIndex(ctx.outDir, index);
+      for (const shard of index.shards) {
+        ctx.reference(`${ingestDir}/${shard}`, shard);
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const settings = {
+      mode: p.mode,
+      imgSize: p.img_size,
+      kernel: p.kernel,
+      shrinkOnLoad: p.shrink_on_load,
+    };
+    await Deno.writeTextFile(
+      `${ctx.outDir}/decode.json`,
+      JSON.stringify(
+        { ...settings, records: index.size, skipped: skipped.length },
+        null,
+        1,
+      ) + "\n",
+    );
+    await Deno.writeTextFile(
+      `${ctx.outDir}/report.json`,
+      JSON.stringify({ skipped }, null, 1) + "\n",
+    );
+
+    const dataset = await openImageDataset(ctx.outDir, {
+      shardDir: p.mode === "stream" ? ingestDir : ctx.outDir,
+    });
+    const size = Math.min(p.preview.batch_size, dataset.counts.train);
+    let stats;
+    if (size > 0) {
+      const batches = dataset.batches({
+        split: "train",
+        epoch: 0,
+        batchSize: size,
+        seed: ctx.seed,
+        prefetch: 0,
+      });
+      const first = (await batches.next()).value!;
+      await batches.return(undefined);
+      stats = batchStats(first, p.img_size);
+      await Deno.writeTextFile(
+        `${ctx.outDir}/batch_stats.json`,
+        JSON.stringify(stats, null, 1) + "\n",
+      );
+      const png = await showBatch(first, {
+        imgSize: p.img_size,
+        labels: dataset.labels,
+        rows: p.preview.rows,
+        cols: p.preview.cols,
+      });
+      await Deno.writeFile(`${ctx.outDir}/batch_grid.png`, png);
+    }
+    await dataset.close();
+    for (const s of skipped.slice(0, 20)) {
+      ctx.log.warn(`skipped record ${s.record} of ${s.file}: ${s.reason}`);
+    }
+    ctx.log.info(
+      `${p.mode}: ${index.size} records at ${p.img_size}px in ${
+        seconds.toFixed(1)
+      } s`,
+    );
+    return {
+      ...settings,
+      train: dataset.counts.train,
+      holdout: dataset.counts.holdout,
+      skipped: skipped.length,
+      seconds,
+      batchStats: stats,
+    };
+  },
+});

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { resolveSource } from "../../../lib/dataset/resolve_source.ts";
+import { sourceReads } from "../../../lib/dataset/source_spec.ts";
+
+const REPO = new URL("../../../", import.meta.url).pathname.replace(/\/$/, "");
+
+Deno.test("resolveSource() detects the default dataset folder: train and test shards plus its label map", async () => {
+  const source = await resolveSource("data/fashion-mnist", REPO);
+  assert.equal(source.kind, "tfrecord");
+  if (source.kind !== "tfrecord") return;
+  assert.deepEqual(
+    source.train.map((s) => s.name),
+    [0, 1, 2, 3].map((k) => `train-0000${k}.tfrecords`),
+  );
+  assert.deepEqual(source.test.map((s) => s.name), ["test-00000.tfrecords"]);
+  assert.equal(source.labelMap, `${REPO}/data/fashion-mnist/label_map.json`);
+});
+
+Deno.test("resolveSource() detects IDX and landmark folders and resolves explicit globs", async () => {
+  const idx = await resolveSource("/usr/share/datasets/fashion-mnist", REPO)
+    .catch(() => undefined);
+  if (idx) assert.equal(idx.kind, "idx");
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(`${dir}/gld/train`, { recursive: true });
+  await Deno.writeTextFile(`${dir}/gld/train.csv`, "id,landmark_id\n");
+  assert.deepEqual(await resolveSource("gld", dir), {
+    kind: "landmarks",
+    dir: `${dir}/gld`,
+    csv: "train.csv",
+  });
+  const explicit = await resolveSource({
+    tfrecord: "data/fashion-mnist/train-0000[01].tfrecords",
+  }, REPO);
+  assert.ok(
+    explicit.kind === "tfrecord" && explicit.train.length === 2 &&
+      explicit.test.length === 0,
+  );
+  await assert.rejects(
+    resolveSource({ tfrecord: "data/nothing-*.tfrecords" }, REPO),
+    /matches no file/,
+  );
+  await assert.rejects(
+    resolveSource(".", dir),
+    /Cannot tell what kind of dataset/,
+  );
+});
+
+Deno.test("sourceReads() returns plain data paths: folders, glob bases and label maps", () => {
+  assert.deepEqual(sourceReads("data/fashion-mnist"), ["data/fashion-mnist"]);
+  assert.deepEqual(
+    sourceReads({
+      tfrecord: "gld/part-*/*.tfrecords",
+      test: "gld-test/*.tfrecords",
+      labelMap: "gld/label2landmark_id.pkl",
+    }),
+    ["gld", "gld-test", "gld/label2landmark_id.pkl"],
+  );
+  assert.deepEqual(sourceReads({ landmarks: "gldv2" }), ["gldv2"]);
+  assert.deepEqual(sourceReads({ idx: "fm", labelMap: "fm/map.csv" }), [
+    "fm",
+    "fm/map.csv",
+  ]);
+});

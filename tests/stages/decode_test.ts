@@ -1,0 +1,163 @@
+import assert from "node:assert/strict";
+import sharp from "sharp";
+import decode from "../../stages/decode.ts";
+import { createStageContext } from "../../runner/stage_context.ts";
+import { openImageDataset } from "../../lib/image/image_dataset.ts";
+import {
+  ingestSource,
+  writeIngestArtifact,
+} from "../../lib/dataset/ingest_source.ts";
+import { makeIngestDir } from "../testdata/dataset_fixtures.ts";
+import { makeImage, writeShard } from "../testdata/image_fixtures.ts";
+
+const root = await Deno.makeTempDir({ prefix: "decode_test_" });
+const ingestDir = await makeIngestDir(root);
+
+async function runDecode(params: Record<string, unknown>, ingest = ingestDir) {
+  const outDir = await Deno.makeTempDir({ prefix: "decode_out_", dir: root });
+  const { ctx, references } = createStageContext({
+    stage: "decode",
+    params: decode.params.parse(params),
+    inputs: { ingest },
+    outDir,
+    seed: 5,
+  });
+  const summary = await decode.run(ctx);
+  return { outDir, references, summary: summary! };
+}
+
+Deno.test("decode params: defaults and sharp's permissions", () => {
+  const p = decode.params.parse({});
+  assert.deepEqual(
+    [p.img_size, p.mode, p.kernel, p.shrink_on_load, p.concurrency, p.on_error],
+    [384, "materialize", "linear", false, 4, "fail"],
+  );
+  assert.throws(() => decode.params.parse({ imgSize: 64 }));
+  assert.deepEqual(decode.permissions?.ffi, ["@img/sharp-linux-x64"]);
+  assert.deepEqual(decode.permissions?.env, [
+    "npm_package_config_libvips",
+    "MALLOC_ARENA_MAX",
+  ]);
+});
+
+Deno.test("decode stage (materialize) writes pixels, batch stats and the batch grid", async () => {
+  const { outDir, references, summary } = await runDecode({
+    img_size: 24,
+    preview: { batch_size: 6, rows: 2, cols: 3 },
+  });
+  assert.deepEqual(references, []);
+  assert.deepEqual([summary.train, summary.holdout, summary.skipped], [
+    24,
+    6,
+    0,
+  ]);
+  const stats = JSON.parse(
+    await Deno.readTextFile(`${outDir}/batch_stats.json`),
+  );
+  assert.deepEqual(stats.shape, [6, 24, 24, 3]);
+  assert.ok(stats.min >= -2.1180 && stats.max <= 2.6401 && stats.std > 0.1);
+  assert.ok(stats.labelMin >= 0 && stats.labelMax <= 2);
+  const grid = await sharp(`${outDir}/batch_grid.png`).metadata();
+  assert.equal(grid.format, "png");
+  assert.ok(grid.width! > 3 * 160 && grid.height! > 2 * 160);
+  const settings = JSON.parse(await Deno.readTextFile(`${outDir}/decode.json`));
+  assert.deepEqual(settings.mode, "materialize");
+  const data = await openImageDataset(outDir);
+  assert.equal(data.imgSize, 24);
+  const [batch] = await Array.fromAsync(
+    data.batches({ split: "holdout", epoch: 0, batchSize: 8, seed: 5 }),
+  );
+  assert.equal(batch.size, 6);
+  await data.close();
+});
+
+Deno.test("decode stage (stream) references the ingest shards and yields the same first batch", async () => {
+  const streamed = await runDecode({
+    img_size: 24,
+    mode: "stream",
+    preview: { batch_size: 6 },
+  });
+  const materialized = await runDecode({
+    img_size: 24,
+    preview: { batch_size: 6 },
+  });
+  assert.deepEqual(streamed.references.map((r) => r.asPath), [
+    "shards/train/train-0.tfrecords",
+    "shards/train/train-1.tfrecords",
+  ]);
+  assert.equal(
+    streamed.references[0].absolutePath,
+    `${ingestDir}/shards/train/train-0.tfrecords`,
+  );
+  // What the runner does with references, then read the artifact as train will.
+  for (const ref of streamed.references) {
+    await Deno.mkdir(`${streamed.outDir}/shards/train`, { recursive: true });
+    await Deno.symlink(ref.absolutePath, `${streamed.outDir}/${ref.asPath}`);
+  }
+  const data = await openImageDataset(streamed.outDir);
+  assert.equal(data.mode, "stream");
+  const [batch] = await Array.fromAsync(
+    data.batches({ split: "train", epoch: 0, batchSize: 24, seed: 5 }),
+  );
+  assert.equal(batch.size, 24);
+  await data.close();
+  // Same shuffle, same labels; pixels differ only by resize/crop order.
+  type Stats = {
+    mean: number;
+    labelMin: number;
+    labelMax: number;
+    shape: number[];
+  };
+  const s = streamed.summary.batchStats as Stats;
+  const m = materialized.summary.batchStats as Stats;
+  assert.deepEqual([s.shape, s.labelMin, s.labelMax], [
+    m.shape,
+    m.labelMin,
+    m.labelMax,
+  ]);
+  assert.ok(Math.abs(s.mean - m.mean) < 0.05, `means ${s.mean} vs ${m.mean}`);
+});
+
+Deno.test("decode stage (materialize) fails on an undecodable image, or skips and reports it", async () => {
+  const dir = await Deno.makeTempDir({ dir: root });
+  const good = await makeImage("jpeg", 40, 30);
+  const truncated = good.slice(0, Math.floor(good.length * 0.6)); // header intact, data cut
+  await writeShard(
+    `${dir}/train-0.tfrecords`,
+    [good, truncated, good, good].map((image, i) => ({ image, label: i % 2 })),
+  );
+  const ingestOut = `${dir}/ingest`;
+  await Deno.mkdir(ingestOut);
+  const result = await ingestSource({
+    source: {
+      kind: "tfrecord",
+      train: [{ path: `${dir}/train-0.tfrecords`, name: "train-0.tfrecords" }],
+      test: [],
+    },
+    outDir: ingestOut,
+    holdout: 0,
+    seed: 1,
+    onError: "fail",
+  });
+  await Deno.mkdir(`${ingestOut}/shards/train`, { recursive: true });
+  await Deno.symlink(
+    `${dir}/train-0.tfrecords`,
+    `${ingestOut}/shards/train/train-0.tfrecords`,
+  );
+  await writeIngestArtifact(ingestOut, result, {});
+  await assert.rejects(
+    runDecode({ img_size: 16 }, ingestOut),
+    /record 1: Cannot decode image/,
+  );
+  const { outDir, summary } = await runDecode({
+    img_size: 16,
+    on_error: "skip",
+    preview: { batch_size: 2 },
+  }, ingestOut);
+  assert.equal(summary.skipped, 1);
+  assert.equal(summary.train, 3);
+  const report = JSON.parse(await Deno.readTextFile(`${outDir}/report.json`));
+  assert.deepEqual(report.skipped.map((s: { record: number }) => s.record), [
+    1,
+  ]);
+});

@@ -1,0 +1,121 @@
+/**
+ * Small ingest and decode artifacts for tests, built with the lib functions
+ * the stages use: 30 images of mixed sizes and kinds in 3 classes.
+ *
+ * @module
+ */
+import {
+  ingestSource,
+  writeIngestArtifact,
+} from "../../lib/dataset/ingest_source.ts";
+import {
+  readRecordIndex,
+  writeRecordIndex,
+} from "../../lib/dataset/record_index.ts";
+import type { DecodeSettings } from "../../lib/image/image_dataset.ts";
+import { materializeImages } from "../../lib/image/materialize_images.ts";
+import {
+  type FixtureRecord,
+  type ImageKind,
+  makeImage,
+  writeShard,
+} from "./image_fixtures.ts";
+
+const SIZES: [number, number][] = [[60, 40], [40, 60], [48, 48], [90, 30], [
+  33,
+  50,
+]];
+const KINDS: ImageKind[] = [
+  "jpeg",
+  "png",
+  "grey-jpeg",
+  "exif-rotated-jpeg",
+  "rgba-png",
+  "cmyk-jpeg",
+];
+
+/** 30 fixture records: sizes cycle through SIZES, kinds through KINDS, labels 0,1,2. */
+export async function fixtureRecords(): Promise<FixtureRecord[]> {
+  const records: FixtureRecord[] = [];
+  for (let i = 0; i < 30; i++) {
+    const [w, h] = SIZES[i % SIZES.length];
+    records.push({
+      image: await makeImage(KINDS[i % KINDS.length], w, h),
+      label: i % 3,
+    });
+  }
+  return records;
+}
+
+/** Writes two shards of fixture records and ingests them (holdout 0.2, seed 7). */
+export async function makeIngestDir(root: string): Promise<string> {
+  const src = `${root}/src`;
+  const out = `${root}/ingest`;
+  await Deno.mkdir(src, { recursive: true });
+  await Deno.mkdir(out, { recursive: true });
+  const records = await fixtureRecords();
+  await writeShard(`${src}/train-0.tfrecords`, records.slice(0, 17));
+  await writeShard(`${src}/train-1.tfrecords`, records.slice(17));
+  const result = await ingestSource({
+    source: {
+      kind: "tfrecord",
+      train: [0, 1].map((k) => ({
+        path: `${src}/train-${k}.tfrecords`,
+        name: `train-${k}.tfrecords`,
+      })),
+      test: [],
+    },
+    outDir: out,
+    holdout: 0.2,
+    seed: 7,
+    onError: "fail",
+  });
+  // What the runner does with references: the files appear inside the artifact.
+  for (const ref of result.references) {
+    await Deno.mkdir(
+      `${out}/${ref.asPath.slice(0, ref.asPath.lastIndexOf("/"))}`,
+      { recursive: true },
+    );
+    await Deno.symlink(ref.absolutePath, `${out}/${ref.asPath}`);
+  }
+  await writeIngestArtifact(out, result, { kind: "tfrecord" });
+  return out;
+}
+
+/** A decode artifact over `ingestDir` in `mode` at side `imgSize`. */
+export async function makeDecodeDir(
+  ingestDir: string,
+  dir: string,
+  settings: Pick<DecodeSettings, "mode" | "imgSize"> & Partial<DecodeSettings>,
+): Promise<string> {
+  await Deno.mkdir(dir, { recursive: true });
+  const index = await readRecordIndex(ingestDir);
+  if (settings.mode === "materialize") {
+    const result = await materializeImages({
+      index,
+      sourceDir: ingestDir,
+      outDir: dir,
+      imgSize: settings.imgSize,
+    });
+    await writeRecordIndex(dir, result.index);
+  } else {
+    await writeRecordIndex(dir, index);
+    for (const shard of index.shards) {
+      await Deno.mkdir(`${dir}/${shard.slice(0, shard.lastIndexOf("/"))}`, {
+        recursive: true,
+      });
+      await Deno.symlink(
+        await Deno.realPath(`${ingestDir}/${shard}`),
+        `${dir}/${shard}`,
+      );
+    }
+  }
+  await Deno.copyFile(`${ingestDir}/labels.json`, `${dir}/labels.json`);
+  const full: DecodeSettings = {
+    kernel: "linear",
+    shrinkOnLoad: false,
+    ...settings,
+  };
+  await Deno.writeTextFile(`${dir}/decode.json`, JSON.stringify(full));
+  return dir;
+}
