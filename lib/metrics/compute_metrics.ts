@@ -4,7 +4,8 @@ import { confusionMatrix } from "./confusion_matrix.ts";
 import { globalAveragePrecision } from "./global_average_precision.ts";
 import { perClassAccuracy } from "./per_class_accuracy.ts";
 import type { ClassAccuracy } from "./per_class_accuracy.ts";
-import { topKAccuracy } from "./top_k_accuracy.ts";
+import { topKAccuracyFromRanks } from "./top_k_accuracy.ts";
+import { trueLabelRanks } from "./true_label_ranks.ts";
 import type { TopKAccuracy } from "./top_k_accuracy.ts";
 
 /** The metrics of one predictor: the `classifier` / `knn` block of evaluate's metrics.json. */
@@ -74,22 +75,51 @@ export interface ComputeMetricsOptions {
 export function computeMetrics(
   options: ComputeMetricsOptions,
 ): PredictionMetrics {
+  const { scores, truth, classes } = options;
+  return metricsFromRanks({
+    ranks: trueLabelRanks({ scores, truth, classes }),
+    predictions: options.predictions ?? argmaxPredictions(scores, classes),
+    truth,
+    classes,
+    ks: options.ks,
+    names: options.names,
+    maxConfusionClasses: options.maxConfusionClasses,
+  });
+}
+
+/** Options of {@linkcode metricsFromRanks}. */
+export interface MetricsFromRanksOptions
+  extends Omit<ComputeMetricsOptions, "scores" | "predictions"> {
+  /** 0-based rank of each query's true class ({@linkcode trueLabelRanks}). */
+  ranks: ArrayLike<number>;
+  /** Top-1 predictions with confidences. */
+  predictions: Predictions;
+}
+
+/**
+ * The same metrics as {@linkcode computeMetrics} from true-label ranks and
+ * top-1 predictions, which can be gathered batch by batch: with 81,313
+ * classes a holdout's full score matrix would not fit in memory.
+ *
+ * @throws {MetricsError} on bad shapes or labels
+ */
+export function metricsFromRanks(
+  options: MetricsFromRanksOptions,
+): PredictionMetrics {
   const {
-    scores,
+    ranks,
     truth,
     classes,
     ks = [1, 10, 100, 1000],
     names,
     maxConfusionClasses = 50,
   } = options;
-  const predictions = options.predictions ??
-    argmaxPredictions(scores, classes);
-  const predicted = predictions.label;
+  const predicted = options.predictions.label;
   return {
-    topk: topKAccuracy({ scores, truth, classes, ks }),
+    topk: topKAccuracyFromRanks({ ranks, ks, classes }),
     gap: globalAveragePrecision({
       predicted,
-      confidence: predictions.confidence,
+      confidence: options.predictions.confidence,
       truth,
     }),
     perClass: perClassAccuracy({ predicted, truth, classes, names }),

@@ -21,9 +21,10 @@
  */
 export { argmaxPredictions } from "./argmax_predictions.ts";
 export type { Predictions } from "./argmax_predictions.ts";
-export { computeMetrics } from "./compute_metrics.ts";
+export { computeMetrics, metricsFromRanks } from "./compute_metrics.ts";
 export type {
   ComputeMetricsOptions,
+  MetricsFromRanksOptions,
   PredictionMetrics,
 } from "./compute_metrics.ts";
 export { confusionMatrix } from "./confusion_matrix.ts";
