@@ -86,17 +86,37 @@ export async function describeStages(
 export async function stageFacts(
   requests: readonly DescribeRequest[],
   sandbox: ProbeSandbox,
+  granted: FactPermissions = { read: [], env: [], sys: [] },
 ): Promise<Record<string, string>[]> {
   if (requests.length === 0) return [];
-  return await probe("facts", requests, sandbox) as Record<string, string>[];
+  return await probe("facts", requests, sandbox, granted) as Record<
+    string,
+    string
+  >[];
+}
+
+/** What the stages' own declarations let a facts probe read (never write, load or reach). */
+export interface FactPermissions {
+  /** Readable paths. */
+  read: string[];
+  /** Environment variable names. */
+  env: string[];
+  /** System-information names. */
+  sys: string[];
 }
 
 async function probe(
   mode: "describe" | "facts",
   requests: readonly DescribeRequest[],
   sandbox: ProbeSandbox,
+  granted: FactPermissions = { read: [], env: [], sys: [] },
 ): Promise<unknown[]> {
   const { read, ...rest } = sandbox;
+  const env = { ...rest.env };
+  for (const name of granted.env) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
   const outcome = await runStageProcess({
     job: {
       mode,
@@ -108,13 +128,18 @@ async function probe(
     },
     sandbox: {
       ...rest,
+      env,
       permissions: {
-        read: [...read, ...requests.flatMap((r) => r.codePaths)],
+        read: [
+          ...read,
+          ...granted.read,
+          ...requests.flatMap((r) => r.codePaths),
+        ],
         write: [],
-        env: [],
+        env: granted.env,
         net: [],
         ffi: [],
-        sys: [],
+        sys: granted.sys,
       },
     },
     timeoutMs: PROBE_TIMEOUT_MS,

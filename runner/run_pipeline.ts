@@ -118,6 +118,11 @@ export async function runPipeline(
       codePaths: s.code.paths,
     })),
     probeSandbox(),
+    {
+      read: factStages.flatMap((s) => s.description.permissions.read),
+      env: factStages.flatMap((s) => s.description.permissions.env),
+      sys: factStages.flatMap((s) => s.description.permissions.sys),
+    },
   );
   const state: RunState = {
     pipeline,

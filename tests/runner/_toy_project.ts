@@ -70,6 +70,19 @@ export default defineStage({
   },
 });
 `,
+  // Its output depends on a fact about the machine (an environment variable).
+  "machine.ts": `
+import { defineStage, z } from "${ROOT}/stage.ts";
+export default defineStage({
+  description: "reads a machine fact",
+  params: z.strictObject({}),
+  permissions: { env: ["TOY_MACHINE"] },
+  facts: () => Promise.resolve({ machine: Deno.env.get("TOY_MACHINE") ?? "none" }),
+  async run(ctx) {
+    await Deno.writeTextFile(\`\${ctx.outDir}/machine.txt\`, Deno.env.get("TOY_MACHINE") ?? "none");
+  },
+});
+`,
   // Does one forbidden thing, chosen by params.
   "misbehave.ts": `
 import { defineStage, z } from "${ROOT}/stage.ts";

@@ -234,3 +234,35 @@ Deno.test("status explains stale stages: param path, changed code file and upstr
     await removeToy(dir);
   }
 });
+
+Deno.test("runPipeline() keys a stage on the facts it declares about the machine", async () => {
+  const dir = await makeToyProject(`name: facts
+stages:
+  machine:
+    uses: ./machine.ts
+`);
+  try {
+    Deno.env.set("TOY_MACHINE", "gpu-a");
+    assert.deepStrictEqual(states(await runToy(dir)), { machine: "ran" });
+    assert.deepStrictEqual(states(await runToy(dir)), { machine: "cached" });
+    Deno.env.set("TOY_MACHINE", "gpu-b");
+    const reasons: Record<string, StaleReason[]> = {};
+    const reporter: RunReporter = {
+      ...SILENT_REPORTER,
+      stageStarted: (stage, info) => reasons[stage] = info.reasons,
+    };
+    assert.deepStrictEqual(states(await runToy(dir, { reporter })), {
+      machine: "ran",
+    });
+    assert.deepStrictEqual(reasons.machine.map(formatReason), [
+      "machine: gpu-a → gpu-b",
+    ]);
+    assert.strictEqual(
+      await Deno.readTextFile(`${dir}/outputs/machine/machine.txt`),
+      "gpu-b",
+    );
+  } finally {
+    Deno.env.delete("TOY_MACHINE");
+    await removeToy(dir);
+  }
+});
