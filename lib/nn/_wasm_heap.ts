@@ -116,6 +116,34 @@ export interface SimdKernels {
       number,
     ]
   ): void;
+  batch_norm_train_f32(
+    x: number,
+    gamma: number,
+    beta: number,
+    eps: number,
+    rows: number,
+    c: number,
+    y: number,
+    mean: number,
+    variance: number,
+    scratch: number,
+  ): void;
+  batch_norm_train_grad_f32(
+    dy: number,
+    x: number,
+    mean: number,
+    variance: number,
+    gamma: number,
+    dmean: number,
+    dvar: number,
+    eps: number,
+    rows: number,
+    c: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    scratch: number,
+  ): void;
   rotate_filter_f32(
     src: number,
     dst: number,

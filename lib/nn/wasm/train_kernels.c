@@ -281,3 +281,102 @@ void rotate_filter_f32(const f32* src, f32* dst, int KH, int KW, int CI, int CO)
     }
   }
 }
+
+/*
+ * Batch normalisation in training mode over rows x C (NHWC flattened):
+ * mean and biased variance per channel (two passes, as tf.moments), then
+ * y = (x - mean) * gamma / sqrt(var + eps) + beta. `scratch` holds 2*C floats.
+ */
+EXPORT(batch_norm_train_f32)
+void batch_norm_train_f32(const f32* x, const f32* gamma, const f32* beta, f32 eps, int rows, int C,
+                          f32* y, f32* mean, f32* var, f32* scratch) {
+  for (int c = 0; c < C; c++) mean[c] = 0.0f, var[c] = 0.0f;
+  for (int r = 0; r < rows; r++) add_into(mean, x + (long)r * C, C);
+  const f32 inv_n = 1.0f / (f32)rows;
+  for (int c = 0; c < C; c++) mean[c] *= inv_n;
+  for (int r = 0; r < rows; r++) {
+    const f32* xr = x + (long)r * C;
+    int c = 0;
+    for (; c + 4 <= C; c += 4) {
+      v128_t d = wasm_f32x4_sub(wasm_v128_load(xr + c), wasm_v128_load(mean + c));
+      wasm_v128_store(var + c, wasm_f32x4_add(wasm_v128_load(var + c), wasm_f32x4_mul(d, d)));
+    }
+    for (; c < C; c++) {
+      f32 d = xr[c] - mean[c];
+      var[c] += d * d;
+    }
+  }
+  f32* scale = scratch;
+  f32* shift = scratch + C;
+  for (int c = 0; c < C; c++) {
+    var[c] *= inv_n;
+    scale[c] = gamma[c] / __builtin_sqrtf(var[c] + eps);
+    shift[c] = beta[c] - mean[c] * scale[c];
+  }
+  for (int r = 0; r < rows; r++) {
+    const f32* xr = x + (long)r * C;
+    f32* yr = y + (long)r * C;
+    int c = 0;
+    for (; c + 4 <= C; c += 4) {
+      v128_t v = wasm_f32x4_mul(wasm_v128_load(xr + c), wasm_v128_load(scale + c));
+      wasm_v128_store(yr + c, wasm_f32x4_add(v, wasm_v128_load(shift + c)));
+    }
+    for (; c < C; c++) yr[c] = xr[c] * scale[c] + shift[c];
+  }
+}
+
+/*
+ * Gradient of batch_norm_train_f32. With r = 1/sqrt(var + eps), S1 = sum(dy)
+ * and S2 = sum(dy * (x - mean)) per channel:
+ *   dbeta = S1, dgamma = S2 * r,
+ *   dx = gamma*r*(dy - S1/N - (x - mean)*r^2*S2/N) + dmean/N + 2*dvar*(x - mean)/N,
+ * where dmean/dvar (may be 0 = absent) are upstream gradients of the mean and
+ * variance outputs. `scratch` holds 3*C floats.
+ */
+EXPORT(batch_norm_train_grad_f32)
+void batch_norm_train_grad_f32(const f32* dy, const f32* x, const f32* mean, const f32* var,
+                               const f32* gamma, const f32* dmean, const f32* dvar, f32 eps, int rows,
+                               int C, f32* dx, f32* dgamma, f32* dbeta, f32* scratch) {
+  for (int c = 0; c < C; c++) dbeta[c] = 0.0f, dgamma[c] = 0.0f;
+  for (int r = 0; r < rows; r++) {
+    const f32* g = dy + (long)r * C;
+    const f32* xr = x + (long)r * C;
+    int c = 0;
+    for (; c + 4 <= C; c += 4) {
+      v128_t gv = wasm_v128_load(g + c);
+      v128_t d = wasm_f32x4_sub(wasm_v128_load(xr + c), wasm_v128_load(mean + c));
+      wasm_v128_store(dbeta + c, wasm_f32x4_add(wasm_v128_load(dbeta + c), gv));
+      wasm_v128_store(dgamma + c, wasm_f32x4_add(wasm_v128_load(dgamma + c), wasm_f32x4_mul(gv, d)));
+    }
+    for (; c < C; c++) {
+      dbeta[c] += g[c];
+      dgamma[c] += g[c] * (xr[c] - mean[c]);
+    }
+  }
+  const f32 inv_n = 1.0f / (f32)rows;
+  f32* a = scratch;          /* coefficient of dy */
+  f32* b = scratch + C;      /* constant term */
+  f32* d = scratch + 2 * C;  /* coefficient of (x - mean) */
+  for (int c = 0; c < C; c++) {
+    f32 r = 1.0f / __builtin_sqrtf(var[c] + eps);
+    f32 gr = gamma[c] * r;
+    a[c] = gr;
+    b[c] = -gr * dbeta[c] * inv_n + (dmean ? dmean[c] * inv_n : 0.0f);
+    d[c] = -gr * r * r * dgamma[c] * inv_n + (dvar ? 2.0f * dvar[c] * inv_n : 0.0f);
+    dgamma[c] *= r;
+  }
+  for (int r = 0; r < rows; r++) {
+    const f32* g = dy + (long)r * C;
+    const f32* xr = x + (long)r * C;
+    f32* o = dx + (long)r * C;
+    int c = 0;
+    for (; c + 4 <= C; c += 4) {
+      v128_t xm = wasm_f32x4_sub(wasm_v128_load(xr + c), wasm_v128_load(mean + c));
+      v128_t v = wasm_f32x4_mul(wasm_v128_load(a + c), wasm_v128_load(g + c));
+      v = wasm_f32x4_add(v, wasm_v128_load(b + c));
+      v = wasm_f32x4_add(v, wasm_f32x4_mul(wasm_v128_load(d + c), xm));
+      wasm_v128_store(o + c, v);
+    }
+    for (; c < C; c++) o[c] = a[c] * g[c] + b[c] + d[c] * (xr[c] - mean[c]);
+  }
+}

@@ -3,24 +3,18 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-layers"; // registers all gradients
 import { registerWasmTrainingKernels } from "../../../lib/nn/wasm_training_kernels.ts";
+import { assertClose, values } from "./_compare.ts";
 
 registerWasmTrainingKernels();
 
-/** Deterministic pseudo-random values in [-1, 1). */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
-
 type Grads = (inputs: tf.Tensor[]) => tf.Tensor[];
 
-/** Runs `grads` on both backends with the same inputs; returns the per-output max relative error. */
-async function compare(shapes: number[][], grads: Grads): Promise<number[]> {
+/** Runs `grads` on cpu and on wasm with the same inputs and checks the outputs agree. */
+async function compare(
+  shapes: number[][],
+  grads: Grads,
+  label: string,
+): Promise<void> {
   const results: Float32Array[][] = [];
   for (const name of ["cpu", "wasm"]) {
     await tf.setBackend(name);
@@ -35,26 +29,7 @@ async function compare(shapes: number[][], grads: Grads): Promise<number[]> {
     );
     tf.dispose([...inputs, ...outs]);
   }
-  return results[0].map((want, i) => {
-    const got = results[1][i];
-    if (got.length !== want.length) {
-      throw new Error(`length ${got.length} != ${want.length}`);
-    }
-    let scale = 1e-6, err = 0;
-    for (let j = 0; j < want.length; j++) {
-      scale = Math.max(scale, Math.abs(want[j]));
-    }
-    for (let j = 0; j < want.length; j++) {
-      err = Math.max(err, Math.abs(got[j] - want[j]));
-    }
-    return err / scale;
-  });
-}
-
-function assertClose(errors: number[], label: string): void {
-  for (const e of errors) {
-    if (!(e < 2e-5)) throw new Error(`${label}: relative error ${e}`);
-  }
+  assertClose(results[1], results[0], 2e-5, label);
 }
 
 const cases: {
@@ -76,40 +51,42 @@ for (const k of [1, 3, 5]) {
 }
 
 for (const c of cases) {
-  Deno.test(`Conv2D gradients on wasm match cpu (k${c.k} s${c.s} ${c.pad})`, async () => {
-    const errors = await compare([[c.b, c.h, c.w, c.ci], [
-      c.k,
-      c.k,
-      c.ci,
-      c.co,
-    ]], ([x, w]) => {
-      const y = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.s, c.pad);
-      const r = tf.tensor(values(y.size, 99), y.shape);
-      const g = tf.grads((a, b) =>
-        tf.sum(
-          tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad), r),
-        )
-      );
-      return g([x, w]);
-    });
-    assertClose(errors, "conv2d");
+  const label = `k${c.k} s${c.s} ${c.pad}`;
+  Deno.test(`Conv2D gradients on wasm match cpu (${label})`, async () => {
+    const conv = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad);
+    await compare([[c.b, c.h, c.w, c.ci], [c.k, c.k, c.ci, c.co]], ([x, w]) => {
+      const r = tf.tensor(values(conv(x, w).size, 99), conv(x, w).shape);
+      return tf.grads((a, b) => tf.sum(tf.mul(conv(a, b), r)))([x, w]);
+    }, `conv2d dx, dw (${label})`);
   });
-  Deno.test(`DepthwiseConv2d gradients on wasm match cpu (k${c.k} s${c.s} ${c.pad})`, async () => {
+  Deno.test(`DepthwiseConv2d gradients on wasm match cpu (${label})`, async () => {
+    const conv = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad);
     for (const m of [1, 2]) {
-      const errors = await compare(
-        [[c.b, c.h, c.w, c.ci], [c.k, c.k, c.ci, m]],
-        ([x, w]) => {
-          const f = (a: tf.Tensor, b: tf.Tensor) =>
-            tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad);
-          const y = f(x, w);
-          const r = tf.tensor(values(y.size, 98), y.shape);
-          return tf.grads((a, b) => tf.sum(tf.mul(f(a, b), r)))([x, w]);
-        },
-      );
-      assertClose(errors, `depthwise m${m}`);
+      await compare([[c.b, c.h, c.w, c.ci], [c.k, c.k, c.ci, m]], ([x, w]) => {
+        const r = tf.tensor(values(conv(x, w).size, 98), conv(x, w).shape);
+        return tf.grads((a, b) => tf.sum(tf.mul(conv(a, b), r)))([x, w]);
+      }, `depthwise dx, dw (${label}, multiplier ${m})`);
     }
   });
 }
+
+Deno.test("Conv2D gradients on wasm match cpu when im2col runs in chunks of images", async () => {
+  // 64x64 outputs x 5x5x32 taps = 3.3M floats per image: 3 images take 2 chunks.
+  for (const s of [1, 2]) {
+    const h = 64 * s;
+    await compare([[3, h, h, 32], [5, 5, 32, 1]], ([x, w]) => {
+      const y = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, "same");
+      const r = tf.tensor(values(y.size, 97), y.shape);
+      return tf.grads((a, b) =>
+        tf.sum(
+          tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, "same"), r),
+        )
+      )([x, w]);
+    }, `chunked conv2d s${s}`);
+  }
+});
 
 Deno.test("BatchMatMul with transposed operands on wasm matches cpu", async () => {
   for (
@@ -118,12 +95,10 @@ Deno.test("BatchMatMul with transposed operands on wasm matches cpu", async () =
       true,
     ]]
   ) {
-    const errors = await compare([
-      ta ? [2, 7, 5] : [2, 5, 7],
-      tb ? [2, 3, 7] : [2, 7, 3],
-    ], ([a, b]) => {
-      return [tf.matMul(a, b, ta, tb)];
-    });
-    assertClose(errors, `matmul ${ta} ${tb}`);
+    await compare(
+      [ta ? [2, 7, 5] : [2, 5, 7], tb ? [2, 3, 7] : [2, 7, 3]],
+      ([a, b]) => [tf.matMul(a, b, ta, tb)],
+      `matmul transposeA ${ta} transposeB ${tb}`,
+    );
   }
 });
