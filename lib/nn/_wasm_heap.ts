@@ -144,6 +144,18 @@ export interface SimdKernels {
     dbeta: number,
     scratch: number,
   ): void;
+  adam_f32(
+    p: number,
+    pOut: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lrT: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+  ): void;
   rotate_filter_f32(
     src: number,
     dst: number,

@@ -380,3 +380,38 @@ void batch_norm_train_grad_f32(const f32* dy, const f32* x, const f32* mean, con
     for (; c < C; c++) o[c] = a[c] * g[c] + b[c] + d[c] * (xr[c] - mean[c]);
   }
 }
+
+/*
+ * One Adam step in Keras/TF's form (ResourceApplyAdam), moments in place and
+ * the new parameters into `p_out` (a fresh tensor: tfjs's wasm backend caches
+ * packed conv/matmul weights by tensor id, so parameters must not change in
+ * place):
+ *   m += (g - m) * (1 - beta1);  v += (g*g - v) * (1 - beta2);
+ *   p -= lr_t * m / (sqrt(v) + eps),  lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
+ * (lr_t is computed by the caller in double precision).
+ */
+EXPORT(adam_f32)
+void adam_f32(const f32* p, f32* p_out, const f32* g, f32* m, f32* v, int n, f32 lr_t, f32 beta1,
+              f32 beta2, f32 eps) {
+  const v128_t one_b1 = wasm_f32x4_splat(1.0f - beta1);
+  const v128_t one_b2 = wasm_f32x4_splat(1.0f - beta2);
+  const v128_t lr = wasm_f32x4_splat(lr_t);
+  const v128_t ep = wasm_f32x4_splat(eps);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t gv = wasm_v128_load(g + i);
+    v128_t mv = wasm_v128_load(m + i);
+    v128_t vv = wasm_v128_load(v + i);
+    mv = wasm_f32x4_add(mv, wasm_f32x4_mul(wasm_f32x4_sub(gv, mv), one_b1));
+    vv = wasm_f32x4_add(vv, wasm_f32x4_mul(wasm_f32x4_sub(wasm_f32x4_mul(gv, gv), vv), one_b2));
+    v128_t step = wasm_f32x4_div(wasm_f32x4_mul(lr, mv), wasm_f32x4_add(wasm_f32x4_sqrt(vv), ep));
+    wasm_v128_store(m + i, mv);
+    wasm_v128_store(v + i, vv);
+    wasm_v128_store(p_out + i, wasm_f32x4_sub(wasm_v128_load(p + i), step));
+  }
+  for (; i < n; i++) {
+    m[i] += (g[i] - m[i]) * (1.0f - beta1);
+    v[i] += (g[i] * g[i] - v[i]) * (1.0f - beta2);
+    p_out[i] = p[i] - lr_t * m[i] / (__builtin_sqrtf(v[i]) + eps);
+  }
+}

@@ -1,0 +1,348 @@
+/**
+ * The training loop's engine: one Adam step on a batch, checkpoints, and
+ * data-parallel replicas.
+ *
+ * With `replicas: 1` the model trains in the calling thread. With
+ * `replicas: R > 1` (wasm or cpu backends) it trains in R Workers, each with
+ * its own tfjs and wasm backend on its own core: every step splits the batch
+ * into R contiguous parts, each worker runs forward and backward on its part,
+ * writes its gradients and BatchNorm statistics into its region of a
+ * SharedArrayBuffer, and then every worker sums all regions in replica order,
+ * weighted by part size, and applies the same Adam update, so the replicas
+ * stay bit-identical and the run is deterministic. BatchNorm normalises with
+ * per-replica batch statistics (as TensorFlow's MirroredStrategy does without
+ * SyncBatchNorm), and the moving statistics are averaged over the replicas
+ * after each step (Keras's ON_READ MEAN aggregation), so results depend on R.
+ * The calling thread stays free while workers compute: decode the next batch
+ * meanwhile (see {@linkcode prefetch}).
+ *
+ * A step whose loss is NaN or ±Inf is not applied: the weights stay those of
+ * the previous step, and the caller decides (the train stage stops and keeps
+ * its last good checkpoint).
+ *
+ * @example Train a few steps
+ * ```ts ignore
+ * const trainer = await createTrainer({ modelDir: "outputs/model", backend: "auto", replicas: 2, topK: [1, 10] });
+ * const { loss, correct } = await trainer.step(images, labels, 1e-3);
+ * await trainer.saveCheckpoint("ckpt", { epoch: 1 });
+ * await trainer.dispose();
+ * ```
+ *
+ * @module
+ */
+import type * as tfl from "@tensorflow/tfjs-layers";
+import {
+  type BackendFacts,
+  type BackendName,
+  probeBackend,
+  useBackend,
+} from "./backend.ts";
+import type { KerasAdamConfig } from "./keras_adam.ts";
+import type { TrainReplica } from "./train_replica.ts";
+import {
+  createReplica,
+  loadReplica,
+  type ModelSource,
+  type ReplicaSetup,
+  type Reply,
+  type Request,
+  saveReplica,
+  type StepTiming,
+} from "./_replica_protocol.ts";
+
+export type { StepTiming };
+
+/** Options of {@linkcode createTrainer}. */
+export interface TrainerOptions {
+  /** A directory with model.json + weights.bin (the model stage's artifact). Give this or `model`. */
+  modelDir?: string;
+  /** A model in memory (its current weights are used; with replicas it is copied to each worker). */
+  model?: tfl.LayersModel;
+  /** The tfjs backend. @default "auto" */
+  backend?: BackendName;
+  /** Data-parallel replicas (Workers), for the wasm and cpu backends. @default 1 */
+  replicas?: number;
+  /** k values of top-k accuracy, capped at the class count. @default [1] */
+  topK?: number[];
+  /** Adam settings besides the learning rate (Keras defaults). */
+  adam?: Omit<KerasAdamConfig, "learningRate">;
+}
+
+/** The outcome of one step. */
+export interface StepOutcome {
+  /** Mean categorical cross-entropy over the batch (NaN/Inf possible: then `applied` is false). */
+  loss: number;
+  /** Samples whose label is among the k highest logits, per capped k. */
+  correct: Record<string, number>;
+  /** Whether the update was applied (false for a non-finite loss). */
+  applied: boolean;
+  /** Where the step's time went. */
+  ms: StepTiming;
+}
+
+/** A model being trained. */
+export interface Trainer {
+  /** Backend and versions (for the cache key and the report). */
+  readonly facts: BackendFacts;
+  /** Input size in pixels per side. */
+  readonly imgSize: number;
+  /** Number of classes. */
+  readonly classes: number;
+  /** The k values counted, capped at the class count, ascending. */
+  readonly topK: number[];
+  /** Replicas in use. */
+  readonly replicas: number;
+  /**
+   * One Adam step at learning rate `lr` on `images` (`[n, S, S, 3]` NHWC,
+   * flattened, already normalised) and integer `labels` (`[n]`).
+   */
+  step(
+    images: Float32Array,
+    labels: Int32Array,
+    lr: number,
+  ): Promise<StepOutcome>;
+  /** Writes weights, Adam state, dropout step and `state` into the existing empty directory `dir`. */
+  saveCheckpoint(dir: string, state?: unknown): Promise<void>;
+  /** Restores a checkpoint written by `saveCheckpoint`; returns its `state`. */
+  loadCheckpoint(dir: string): Promise<unknown>;
+  /** SHA-256 of each replica's weights (BN statistics included); replicas must agree. */
+  replicaDigests(): Promise<string[]>;
+  /** Frees the model, the optimizer and the workers. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Loads the backend and the model and returns a trainer.
+ *
+ * @throws {BackendUnavailableError} when the backend cannot be loaded
+ * @throws {ModelFileError} when `modelDir` does not hold a readable model
+ */
+export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
+  const replicas = options.replicas ?? 1;
+  if (!(Number.isInteger(replicas) && replicas >= 1)) {
+    throw new RangeError(
+      `Cannot create a trainer with ${replicas} replicas: use an integer >= 1`,
+    );
+  }
+  if ((options.modelDir === undefined) === (options.model === undefined)) {
+    throw new TypeError(
+      "Cannot create a trainer: give exactly one of modelDir and model",
+    );
+  }
+  const backend = options.backend ?? "auto";
+  const setup = (source: ModelSource): ReplicaSetup => ({
+    source,
+    backend,
+    topK: options.topK ?? [1],
+    adam: options.adam ?? {},
+  });
+  if (replicas === 1) {
+    const facts = await useBackend(backend);
+    const source: ModelSource = options.modelDir !== undefined
+      ? { kind: "dir", dir: options.modelDir }
+      : { kind: "artifacts", artifacts: await artifactsOf(options.model!) };
+    return localTrainer(
+      await createReplica(setup(source)),
+      facts,
+      setup(source).adam,
+    );
+  }
+  const resolved = (await probeBackend(backend)).backend;
+  if (resolved !== "wasm" && resolved !== "cpu") {
+    throw new RangeError(
+      `Cannot run ${replicas} replicas on backend "${resolved}": Worker replicas are for the CPU backends (wasm, cpu); use replicas 1`,
+    );
+  }
+  const source: ModelSource = options.modelDir !== undefined
+    ? { kind: "dir", dir: options.modelDir }
+    : { kind: "artifacts", artifacts: await artifactsOf(options.model!) };
+  return await workerTrainer({ ...setup(source), backend: resolved }, replicas);
+}
+
+async function artifactsOf(model: tfl.LayersModel) {
+  const tf = await import("@tensorflow/tfjs-core");
+  let artifacts: import("@tensorflow/tfjs-core").io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler((a) => {
+    artifacts = a;
+    return Promise.resolve({
+      modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" },
+    });
+  }));
+  return artifacts!;
+}
+
+function localTrainer(
+  replica: TrainReplica,
+  facts: BackendFacts,
+  adam: KerasAdamConfig,
+): Trainer {
+  return {
+    facts,
+    imgSize: replica.imgSize,
+    classes: replica.classes,
+    topK: replica.topK,
+    replicas: 1,
+    step(images, labels, lr) {
+      const t0 = performance.now();
+      const { loss, correct } = replica.computeGradients(images, labels);
+      const t1 = performance.now();
+      const applied = Number.isFinite(loss);
+      if (applied) replica.apply(lr);
+      else replica.discard();
+      const t2 = performance.now();
+      return Promise.resolve({
+        loss,
+        correct,
+        applied,
+        ms: { compute: t1 - t0, exchange: 0, update: t2 - t1, total: t2 - t0 },
+      });
+    },
+    saveCheckpoint: (dir, state) => saveReplica(replica, dir, state ?? null),
+    loadCheckpoint: (dir) => loadReplica(replica, dir, adam),
+    replicaDigests: async () => [await replica.weightsDigest()],
+    dispose() {
+      replica.dispose();
+      return Promise.resolve();
+    },
+  };
+}
+
+/** A worker and a one-request-at-a-time channel to it. */
+class ReplicaWorker {
+  #worker = new Worker(new URL("./_replica_worker.ts", import.meta.url).href, {
+    type: "module",
+  });
+  #pending:
+    | { resolve: (r: Reply) => void; reject: (e: Error) => void }
+    | undefined;
+
+  constructor(readonly index: number) {
+    this.#worker.onmessage = (event: MessageEvent<Reply>) => {
+      const pending = this.#pending;
+      this.#pending = undefined;
+      pending?.resolve(event.data);
+    };
+    this.#worker.onerror = (event) => {
+      event.preventDefault();
+      const pending = this.#pending;
+      this.#pending = undefined;
+      pending?.reject(
+        new Error(`Replica ${this.index} crashed: ${event.message}`),
+      );
+    };
+  }
+
+  async call(request: Request, transfer: Transferable[] = []): Promise<Reply> {
+    const reply = await new Promise<Reply>((resolve, reject) => {
+      this.#pending = { resolve, reject };
+      this.#worker.postMessage(request, transfer);
+    });
+    if (reply.type === "error") {
+      const error = new Error(`Replica ${this.index}: ${reply.message}`);
+      error.name = reply.name;
+      error.stack = reply.stack;
+      throw error;
+    }
+    return reply;
+  }
+
+  terminate(): void {
+    this.#worker.terminate();
+  }
+}
+
+async function workerTrainer(
+  setup: ReplicaSetup,
+  replicas: number,
+): Promise<Trainer> {
+  const workers = Array.from(
+    { length: replicas },
+    (_, i) => new ReplicaWorker(i),
+  );
+  const all = (request: (w: ReplicaWorker) => Request) =>
+    Promise.all(workers.map((w) => w.call(request(w))));
+  let ready: Extract<Reply, { type: "ready" }>;
+  try {
+    ready = (await all(() => ({ type: "init", setup })))[0] as typeof ready;
+    const buffer = new SharedArrayBuffer(4 * ready.stateSize * replicas);
+    await all((w) => ({ type: "buffer", buffer, index: w.index, replicas }));
+  } catch (error) {
+    for (const w of workers) w.terminate();
+    throw error;
+  }
+  const pixels = ready.imgSize * ready.imgSize * 3;
+  return {
+    facts: ready.facts,
+    imgSize: ready.imgSize,
+    classes: ready.classes,
+    topK: ready.topK,
+    replicas,
+    async step(images, labels, lr) {
+      const t0 = performance.now();
+      const n = labels.length;
+      if (images.length !== n * pixels) {
+        throw new RangeError(
+          `Cannot train on ${images.length} floats of images: ${n} labels need ${
+            n * pixels
+          }`,
+        );
+      }
+      // Contiguous parts, the first ones one larger when n is not a multiple.
+      const bounds = workers.map((_, r) => Math.floor((r * n) / replicas))
+        .concat(n);
+      const weights = workers.map((_, r) => (bounds[r + 1] - bounds[r]) / n);
+      const replies = await Promise.all(workers.map((w, r) => {
+        const [a, b] = [bounds[r], bounds[r + 1]];
+        if (a === b) return Promise.resolve(undefined);
+        const part = images.slice(a * pixels, b * pixels),
+          partLabels = labels.slice(a, b);
+        return w.call({ type: "grad", images: part, labels: partLabels }, [
+          part.buffer,
+          partLabels.buffer,
+        ]);
+      }));
+      let loss = 0;
+      const correct: Record<string, number> = Object.fromEntries(
+        ready.topK.map((k) => [k, 0]),
+      );
+      const ms: StepTiming = { compute: 0, exchange: 0, update: 0, total: 0 };
+      const slowest = (reply: Reply | undefined) => {
+        if ((reply?.type === "grads" || reply?.type === "done") && reply.ms) {
+          for (const key of ["compute", "exchange", "update"] as const) {
+            ms[key] = Math.max(ms[key], reply.ms[key] ?? 0);
+          }
+        }
+      };
+      replies.forEach((reply, r) => {
+        if (reply?.type !== "grads") return;
+        loss += weights[r] * reply.result.loss;
+        for (const k of ready.topK) correct[k] += reply.result.correct[k];
+        slowest(reply);
+      });
+      const applied = Number.isFinite(loss);
+      const done = await all(() =>
+        applied ? { type: "apply", weights, lr } : { type: "discard" }
+      );
+      done.forEach(slowest);
+      ms.total = performance.now() - t0;
+      return { loss, correct, applied, ms };
+    },
+    async saveCheckpoint(dir, state) {
+      await workers[0].call({ type: "save", dir, state: state ?? null });
+    },
+    async loadCheckpoint(dir) {
+      const replies = await all(() => ({ type: "load", dir }));
+      return (replies[0] as Extract<Reply, { type: "done" }>).state;
+    },
+    async replicaDigests() {
+      return (await all(() => ({ type: "digest" }))).map((r) =>
+        (r as Extract<Reply, { type: "done" }>).digest!
+      );
+    },
+    async dispose() {
+      await all(() => ({ type: "dispose" })).finally(() =>
+        workers.forEach((w) => w.terminate())
+      );
+    },
+  };
+}
