@@ -127,7 +127,7 @@ export async function probeBackend(
   for (const candidate of ["tensorflow-gpu", "tensorflow", "webgpu"] as const) {
     const problem = await unavailability(candidate, options, true);
     if (typeof problem === "object") {
-      skipped.push(`${candidate}: ${problem.message.split(". ")[0]}`);
+      skipped.push(problem.message.split(". ")[0]);
       continue;
     }
     return {
