@@ -70,6 +70,21 @@ export const RETRIEVAL_LAYERS = {
   softmax: "logits",
 } as const;
 
+const HEAD_LAYERS: readonly string[] = [
+  RETRIEVAL_LAYERS.neckDense,
+  RETRIEVAL_LAYERS.neckBn,
+  RETRIEVAL_LAYERS.arcface,
+  RETRIEVAL_LAYERS.softmax,
+];
+
+/**
+ * True for a weight (`<layer>/<weight>`) of the neck or head, false for the
+ * backbone: pretrained backbone weights are imported for the others only.
+ */
+export function isHeadWeight(name: string): boolean {
+  return HEAD_LAYERS.includes(name.split("/")[0]);
+}
+
 /**
  * Builds the training model: inputs `[image [B, S, S, 3] float32,
  * label [B, 1] int32]` (a `[B]` label also works with `apply`), output the
