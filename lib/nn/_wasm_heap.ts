@@ -144,6 +144,13 @@ export interface SimdKernels {
     dbeta: number,
     scratch: number,
   ): void;
+  axpby_f32(
+    dst: number,
+    alpha: number,
+    src: number,
+    beta: number,
+    n: number,
+  ): void;
   adam_f32(
     p: number,
     pOut: number,

@@ -16,7 +16,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { KerasAdam } from "./keras_adam.ts";
-import type { WasmBackend } from "./_wasm_heap.ts";
+import {
+  addressOf,
+  allocate,
+  free,
+  simdKernels,
+  type WasmBackend,
+} from "./_wasm_heap.ts";
 
 /** Loss and top-k hit counts of one (sub-)batch. */
 export interface StepResult {
@@ -180,15 +186,45 @@ export class TrainReplica {
    */
   combine(regions: Float32Array[], weights: number[]): void {
     let offset = 0;
+    const backend = tf.getBackend() === "wasm"
+      ? tf.backend() as unknown as WasmBackend
+      : undefined;
+    const largest = Math.max(
+      ...this.#model.weights.map((w) =>
+        (w.shape as number[]).reduce((a, b) => a * b, 1)
+      ),
+    );
+    const scratch = backend ? allocate(backend, [largest]) : undefined;
     const sum = (size: number, shape: number[]): tf.Tensor => {
-      const out = new Float32Array(size);
+      if (backend === undefined) {
+        const out = new Float32Array(size);
+        for (let r = 0; r < regions.length; r++) {
+          const w = weights[r], region = regions[r];
+          if (w === 0) continue;
+          for (let i = 0; i < size; i++) out[i] += w * region[offset + i];
+        }
+        offset += size;
+        return tf.tensor(out, shape);
+      }
+      // On wasm: copy each region into the heap and accumulate with SIMD.
+      const out = allocate(backend, shape, true);
       for (let r = 0; r < regions.length; r++) {
-        const w = weights[r], region = regions[r];
-        if (w === 0) continue;
-        for (let i = 0; i < size; i++) out[i] += w * region[offset + i];
+        if (weights[r] === 0) continue;
+        const heap = new Float32Array(backend.wasm.asm.memory.buffer);
+        heap.set(
+          regions[r].subarray(offset, offset + size),
+          addressOf(backend, scratch!) / 4,
+        );
+        simdKernels(backend).axpby_f32(
+          addressOf(backend, out),
+          1,
+          addressOf(backend, scratch!),
+          weights[r],
+          size,
+        );
       }
       offset += size;
-      return tf.tensor(out, shape);
+      return tf.engine().makeTensorFromTensorInfo(out);
     };
     // A replica that had no samples this step has no gradients of its own.
     const grads = this.#variables.map((v) => sum(v.size, v.shape));
@@ -200,6 +236,7 @@ export class TrainReplica {
       w.write(value);
       value.dispose();
     }
+    if (scratch !== undefined) free(backend!, scratch);
   }
 
   /** Applies the kept gradients with Adam at learning rate `lr`, then drops them. */

@@ -316,8 +316,19 @@ function conv2DBackpropInput(
   const inShape = [c.batchSize, c.inHeight, c.inWidth, ci];
   const simd = simdKernels(backend);
   if (isPointwise(c)) {
-    const wT = transposeLast2(backend, filter, 1, ci, co);
     const n = c.batchSize * c.inHeight * c.inWidth;
+    // Either dx = dy @ W^T (XNNPACK packs W^T: ci*co floats) or, when there
+    // are few pixels (late stages, SE convs), dx^T = W @ dy^T (packs dy^T:
+    // co*n floats) plus two small transposes. A transposed float costs
+    // about a third of a packed one.
+    if (co * n + (n * co + n * ci) / 3 < ci * co * (1 + 1 / 3)) {
+      const dyT = transposeLast2(backend, dy, 1, n, co);
+      const dxT = matMul2d(backend, view(filter, [ci, co]), view(dyT, [co, n]));
+      const out = transposeLast2(backend, dxT, 1, ci, n);
+      free(backend, dyT, dxT);
+      return view(out, inShape);
+    }
+    const wT = transposeLast2(backend, filter, 1, ci, co);
     const out = matMul2d(backend, view(dy, [n, co]), view(wT, [co, ci]));
     free(backend, wT);
     return view(out, inShape);

@@ -415,3 +415,15 @@ void adam_f32(const f32* p, f32* p_out, const f32* g, f32* m, f32* v, int n, f32
     p_out[i] = p[i] - lr_t * m[i] / (__builtin_sqrtf(v[i]) + eps);
   }
 }
+
+/* dst[i] = alpha * dst[i] + beta * src[i] (combining replicas' gradients). */
+EXPORT(axpby_f32)
+void axpby_f32(f32* dst, f32 alpha, const f32* src, f32 beta, int n) {
+  const v128_t a = wasm_f32x4_splat(alpha), b = wasm_f32x4_splat(beta);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t v = wasm_f32x4_mul(wasm_v128_load(dst + i), a);
+    wasm_v128_store(dst + i, wasm_f32x4_add(v, wasm_f32x4_mul(wasm_v128_load(src + i), b)));
+  }
+  for (; i < n; i++) dst[i] = alpha * dst[i] + beta * src[i];
+}

@@ -49,9 +49,12 @@ for (const k of [1, 3, 5]) {
     }
   }
 }
+// Few pixels, many channels: the 1x1 input gradient takes the dx^T = W dy^T route.
+cases.push({ k: 1, s: 1, pad: "same", b: 2, h: 2, w: 3, ci: 24, co: 40 });
 
 for (const c of cases) {
-  const label = `k${c.k} s${c.s} ${c.pad}`;
+  const label =
+    `k${c.k} s${c.s} ${c.pad} ${c.b}x${c.h}x${c.w}x${c.ci}->${c.co}`;
   Deno.test(`Conv2D gradients on wasm match cpu (${label})`, async () => {
     const conv = (a: tf.Tensor, b: tf.Tensor) =>
       tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad);
