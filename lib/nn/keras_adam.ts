@@ -121,6 +121,13 @@ export class KerasAdam extends tf.Optimizer {
     slot: Slot,
     lrT: number,
   ): void {
+    // The moments are updated in place: they must not share data with any
+    // other tensor (the project's wasm Identity shares data, e.g. tf.clone).
+    for (const moment of [slot.m, slot.v]) {
+      if (backend.refCount(moment.dataId) > 1) {
+        tf.tidy(() => moment.assign(tf.add(moment, 0)));
+      }
+    }
     const out = allocate(backend, variable.shape);
     simdKernels(backend).adam_f32(
       addressOf(backend, variable),

@@ -57,7 +57,18 @@ export function registerWasmTrainingKernels(): void {
   }
   if ((matMul.kernelFunc as { [OURS]?: boolean })[OURS]) return;
   const fastMatMul = matMul.kernelFunc;
+  const convertingCast = tf.getKernel(tf.Cast, "wasm")!.kernelFunc;
   const kernels: Record<string, (args: KernelArgs) => Info> = {
+    // tfjs clones every tensor it saves for the backward pass (Identity), and
+    // the wasm Identity copies the data; tensors are immutable (Reshape
+    // already shares data), so share it instead, as Cast to the same dtype.
+    [tf.Identity]: ({ inputs, backend }) =>
+      share(inputs.x, backend as WasmBackend),
+    [tf.Cast]: (args) =>
+      args.attrs?.dtype === args.inputs.x.dtype &&
+        args.inputs.x.dtype !== "string"
+        ? share(args.inputs.x, args.backend as WasmBackend)
+        : (convertingCast as unknown as (a: KernelArgs) => Info)(args),
     [tf.BatchMatMul]: ({ inputs, backend, attrs }) =>
       batchMatMul(
         fastMatMul as never,
@@ -107,6 +118,12 @@ export function registerWasmTrainingKernels(): void {
       setupFunc: replaced?.setupFunc,
     });
   }
+}
+
+/** A new reference to `x`'s data. */
+function share(x: Info, backend: WasmBackend): Info {
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
 /** Conv geometry from a kernel's attrs (the x or filter shape comes from the inputs or attrs). */
