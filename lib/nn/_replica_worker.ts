@@ -78,7 +78,10 @@ async function handle(request: Request, s: WorkerState): Promise<Reply> {
       const t0 = performance.now();
       const result = replica.computeGradients(request.images, request.labels);
       const t1 = performance.now();
-      replica.exportState(need(s.regions)[need(s.index)]);
+      // A lone replica (no shared buffer) keeps its gradients as they are.
+      if (s.regions !== undefined) {
+        replica.exportState(s.regions[need(s.index)]);
+      }
       return {
         type: "grads",
         result,
@@ -88,7 +91,7 @@ async function handle(request: Request, s: WorkerState): Promise<Reply> {
     case "apply": {
       const replica = need(s.replica);
       const t0 = performance.now();
-      replica.combine(need(s.regions), request.weights);
+      if (s.regions !== undefined) replica.combine(s.regions, request.weights);
       const t1 = performance.now();
       replica.apply(request.lr);
       return {

@@ -2,7 +2,8 @@
  * The training loop's engine: one Adam step on a batch, checkpoints, and
  * data-parallel replicas.
  *
- * With `replicas: 1` the model trains in the calling thread. With
+ * With `replicas: 1` the model trains in the calling thread (or in one
+ * Worker with `workers: true`, which leaves the calling thread free). With
  * `replicas: R > 1` (wasm or cpu backends) it trains in R Workers, each with
  * its own tfjs and wasm backend on its own core: every step splits the batch
  * into R contiguous parts, each worker runs forward and backward on its part,
@@ -62,6 +63,12 @@ export interface TrainerOptions {
   backend?: BackendName;
   /** Data-parallel replicas (Workers), for the wasm and cpu backends. @default 1 */
   replicas?: number;
+  /**
+   * Train in Worker threads even with one replica, so the calling thread
+   * stays free (e.g. for decoding the next batch in JavaScript) during steps.
+   * @default replicas > 1
+   */
+  workers?: boolean;
   /** k values of top-k accuracy, capped at the class count. @default [1] */
   topK?: number[];
   /** Adam settings besides the learning rate (Keras defaults). */
@@ -136,7 +143,12 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     topK: options.topK ?? [1],
     adam: options.adam ?? {},
   });
-  if (replicas === 1) {
+  if (!(options.workers ?? replicas > 1)) {
+    if (replicas !== 1) {
+      throw new RangeError(
+        `Cannot run ${replicas} replicas without workers: set workers to true`,
+      );
+    }
     const facts = await useBackend(backend);
     const source: ModelSource = options.modelDir !== undefined
       ? { kind: "dir", dir: options.modelDir }
@@ -148,7 +160,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     );
   }
   const resolved = (await probeBackend(backend)).backend;
-  if (resolved !== "wasm" && resolved !== "cpu") {
+  if (replicas > 1 && resolved !== "wasm" && resolved !== "cpu") {
     throw new RangeError(
       `Cannot run ${replicas} replicas on backend "${resolved}": Worker replicas are for the CPU backends (wasm, cpu); use replicas 1`,
     );
@@ -264,8 +276,10 @@ async function workerTrainer(
   let ready: Extract<Reply, { type: "ready" }>;
   try {
     ready = (await all(() => ({ type: "init", setup })))[0] as typeof ready;
-    const buffer = new SharedArrayBuffer(4 * ready.stateSize * replicas);
-    await all((w) => ({ type: "buffer", buffer, index: w.index, replicas }));
+    if (replicas > 1) {
+      const buffer = new SharedArrayBuffer(4 * ready.stateSize * replicas);
+      await all((w) => ({ type: "buffer", buffer, index: w.index, replicas }));
+    }
   } catch (error) {
     for (const w of workers) w.terminate();
     throw error;

@@ -165,3 +165,19 @@ Deno.test("createTrainer() with 2 replicas is deterministic and keeps the replic
   }
   if (!runs[0].every(Number.isFinite)) throw new Error(`losses ${runs[0]}`);
 });
+
+Deno.test("createTrainer() with one replica in a Worker trains exactly like the in-thread one", async () => {
+  const local = await createTrainer({ modelDir, backend: "wasm" });
+  const want = await losses(local, 3);
+  await local.dispose();
+  const worker = await createTrainer({
+    modelDir,
+    backend: "wasm",
+    workers: true,
+  });
+  const got = await losses(worker, 3);
+  await worker.dispose();
+  if (JSON.stringify(got) !== JSON.stringify(want)) {
+    throw new Error(`worker ${got} vs in-thread ${want}`);
+  }
+});
