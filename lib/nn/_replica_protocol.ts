@@ -32,6 +32,7 @@ export interface ReplicaSetup {
   backend: BackendName;
   topK: number[];
   adam: KerasAdamConfig;
+  microBatch?: number;
 }
 
 /** Trainer → worker. */
@@ -77,7 +78,12 @@ export async function createReplica(
   const model = setup.source.kind === "dir"
     ? await loadModel(setup.source.dir)
     : await tfl.loadLayersModel(tf.io.fromMemory(setup.source.artifacts));
-  return new TrainReplica(model, new KerasAdam(setup.adam), setup.topK);
+  return new TrainReplica(
+    model,
+    new KerasAdam(setup.adam),
+    setup.topK,
+    setup.microBatch,
+  );
 }
 
 /** Saves a checkpoint of `replica` (weights, Adam state, dropout step, caller state). */

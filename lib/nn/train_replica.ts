@@ -63,11 +63,25 @@ export class TrainReplica {
   /** Non-trainable weights (BN moving statistics) from before the pending step's forward pass. */
   #previousStats: tf.Tensor[] | undefined;
 
+  /**
+   * @param microBatch most images per forward/backward pass; a larger batch
+   *   is split and its gradients accumulated (bounds memory; BN then
+   *   normalises per micro-batch). Undefined: no split.
+   */
   constructor(
     model: tfl.LayersModel,
     optimizer: KerasAdam,
     topK: readonly number[],
+    readonly microBatch?: number,
   ) {
+    if (
+      microBatch !== undefined &&
+      !(Number.isInteger(microBatch) && microBatch >= 1)
+    ) {
+      throw new RangeError(
+        `Cannot split batches into micro-batches of ${microBatch}: use an integer >= 1`,
+      );
+    }
     const input = model.inputs[0].shape;
     if (
       model.inputs.length !== 2 || input.length !== 4 ||
@@ -112,18 +126,65 @@ export class TrainReplica {
    */
   computeGradients(images: Float32Array, labels: Int32Array): StepResult {
     this.discard();
-    const n = labels.length, s = this.imgSize;
-    if (images.length !== n * s * s * 3) {
+    const n = labels.length, pixels = this.imgSize * this.imgSize * 3;
+    if (images.length !== n * pixels) {
       throw new RangeError(
-        `Cannot train on ${images.length} floats of images: ${n} labels need ${n}x${s}x${s}x3 = ${
-          n * s * s * 3
+        `Cannot train on ${images.length} floats of images: ${n} labels need ${n}x${this.imgSize}x${this.imgSize}x3 = ${
+          n * pixels
         }`,
       );
     }
     // The forward pass moves the BN statistics: keep the old ones until the step is applied.
-    this.#previousStats = this.#model.nonTrainableWeights.map((w) =>
+    const previous = this.#model.nonTrainableWeights.map((w) =>
       tf.clone(w.read())
     );
+    this.#previousStats = previous;
+    const size = Math.min(n, this.microBatch ?? n);
+    if (size === n) {
+      const pass = this.#pass(images, labels);
+      this.#grads = pass.grads;
+      return this.#result(pass.loss, pass.ranks);
+    }
+    // Micro-batches: gradients, loss and BN statistics are averaged weighted
+    // by size; each micro-batch starts from the step's initial statistics.
+    let loss = 0;
+    const ranks: number[] = [];
+    let grads: tf.Tensor[] | undefined, stats: tf.Tensor[] | undefined;
+    for (let start = 0; start < n; start += size) {
+      const end = Math.min(n, start + size), w = (end - start) / n;
+      if (start > 0) {
+        this.#model.nonTrainableWeights.forEach((v, i) => v.write(previous[i]));
+      }
+      const pass = this.#pass(
+        images.subarray(start * pixels, end * pixels),
+        labels.subarray(start, end),
+      );
+      loss += w * pass.loss;
+      ranks.push(...Array.from(pass.ranks));
+      const newStats = this.#model.nonTrainableWeights.map((v) => v.read());
+      const next = tf.tidy(() => ({
+        grads: pass.grads.map((g, i) =>
+          grads ? tf.add(grads[i], tf.mul(g, w)) : tf.mul(g, w)
+        ),
+        stats: newStats.map((t, i) =>
+          stats ? tf.add(stats[i], tf.mul(t, w)) : tf.mul(t, w)
+        ),
+      }));
+      tf.dispose([...pass.grads, ...(grads ?? []), ...(stats ?? [])]);
+      ({ grads, stats } = next);
+    }
+    this.#model.nonTrainableWeights.forEach((v, i) => v.write(stats![i]));
+    tf.dispose(stats!);
+    this.#grads = grads;
+    return this.#result(loss, ranks);
+  }
+
+  /** Forward and backward on one (micro-)batch. */
+  #pass(
+    images: Float32Array,
+    labels: Int32Array,
+  ): { loss: number; ranks: ArrayLike<number>; grads: tf.Tensor[] } {
+    const n = labels.length, s = this.imgSize;
     const x = tf.tensor4d(images, [n, s, s, 3]);
     const y = tf.tensor2d(labels, [n, 1], "int32");
     let logits: tf.Tensor | undefined;
@@ -148,10 +209,17 @@ export class TrainReplica {
     const rankValues = ranks.dataSync();
     const loss = value.dataSync()[0];
     tf.dispose([x, y, logits!, ranks, value]);
-    this.#grads = this.#variables.map((v) => grads[v.name]);
+    return {
+      loss,
+      ranks: rankValues,
+      grads: this.#variables.map((v) => grads[v.name]),
+    };
+  }
+
+  #result(loss: number, ranks: ArrayLike<number>): StepResult {
     const correct: Record<string, number> = {};
     for (const k of this.topK) {
-      correct[k] = Array.from(rankValues).filter((r) => r < k).length;
+      correct[k] = Array.from(ranks).filter((r) => r < k).length;
     }
     return { loss, correct };
   }

@@ -67,6 +67,14 @@ export interface TrainerOptions {
    * @default replicas > 1
    */
   workers?: boolean;
+  /**
+   * Most images per forward/backward pass in a replica: larger batches (or
+   * batch parts) are split and their gradients accumulated, which bounds
+   * memory (B0 at 128 px needs about 70 MB of wasm heap per image, and the
+   * heap stops at 4 GB). BatchNorm then normalises per micro-batch, so this
+   * changes results: treat it like a hyperparameter. @default no split
+   */
+  microBatch?: number;
   /** k values of top-k accuracy, capped at the class count. @default [1] */
   topK?: number[];
   /** Adam settings besides the learning rate (Keras defaults). */
@@ -158,6 +166,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     backend: resolved ?? backend,
     topK: options.topK ?? [1],
     adam: options.adam ?? {},
+    microBatch: options.microBatch,
   };
   if (facts !== undefined) {
     return localTrainer(await createReplica(setup), facts, setup.adam);

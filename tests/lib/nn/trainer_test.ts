@@ -181,3 +181,71 @@ Deno.test("createTrainer() with one replica in a Worker trains exactly like the 
     throw new Error(`worker ${got} vs in-thread ${want}`);
   }
 });
+
+Deno.test("createTrainer() with micro-batches accumulates gradients, leaks nothing and still fits", async () => {
+  const trainer = await createTrainer({
+    modelDir,
+    backend: "wasm",
+    microBatch: 3,
+  });
+  const { images, labels } = batch(0);
+  const seen: number[] = [];
+  const counts: number[] = [];
+  for (let s = 0; s < 10; s++) {
+    const outcome = await trainer.step(images, labels, 3e-3);
+    seen.push(outcome.loss);
+    counts.push(tf.memory().numTensors);
+    if (outcome.correct[1] > BATCH) {
+      throw new Error(JSON.stringify(outcome.correct));
+    }
+  }
+  await trainer.dispose();
+  if (!(seen[9] < 0.6 * seen[0])) throw new Error(`loss did not fall: ${seen}`);
+  if (new Set(counts.slice(1)).size !== 1) {
+    throw new Error(`numTensors ${counts}`);
+  }
+});
+
+Deno.test("createTrainer() with micro-batches as large as the batch equals no split", async () => {
+  const run = async (microBatch?: number) => {
+    const trainer = await createTrainer({
+      modelDir,
+      backend: "wasm",
+      microBatch,
+    });
+    const out = await losses(trainer, 2);
+    await trainer.dispose();
+    return out;
+  };
+  const [whole, same] = [await run(), await run(BATCH)];
+  if (JSON.stringify(whole) !== JSON.stringify(same)) {
+    throw new Error(`${whole} vs ${same}`);
+  }
+});
+
+Deno.test("micro-batches weight gradients and BN statistics by size: a duplicated batch trains like one copy", async () => {
+  const run = async (copies: number) => {
+    const trainer = await createTrainer({
+      modelDir,
+      backend: "wasm",
+      microBatch: 4,
+    });
+    const out: (number | string)[] = [];
+    for (let s = 0; s < 3; s++) {
+      const { images, labels } = batch(s, 4);
+      const imgs = new Float32Array(images.length * copies),
+        labs = new Int32Array(labels.length * copies);
+      for (let c = 0; c < copies; c++) {
+        imgs.set(images, c * images.length);
+        labs.set(labels, c * labels.length);
+      }
+      out.push((await trainer.step(imgs, labs, 1e-3)).loss);
+    }
+    await trainer.dispose();
+    return out;
+  };
+  const [one, two] = [await run(1), await run(2)];
+  if (JSON.stringify(one) !== JSON.stringify(two)) {
+    throw new Error(`one copy ${one} vs two ${two}`);
+  }
+});
