@@ -179,8 +179,28 @@ export class TrainReplica {
     return this.#result(loss, ranks);
   }
 
-  /** Forward and backward on one (micro-)batch. */
+  /** Forward and backward on one (micro-)batch; a wasm abort (heap exhausted) gets a hint. */
   #pass(
+    images: Float32Array,
+    labels: Int32Array,
+  ): { loss: number; ranks: ArrayLike<number>; grads: tf.Tensor[] } {
+    try {
+      return this.#passUnchecked(images, labels);
+    } catch (error) {
+      if (
+        error instanceof WebAssembly.RuntimeError &&
+        /Aborted/.test(error.message)
+      ) {
+        throw new RangeError(
+          `Cannot train on ${labels.length} images of ${this.imgSize}x${this.imgSize} at once: the wasm heap (4 GB) ran out and the backend is unusable now. Set a smaller microBatch (or batch size)`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  #passUnchecked(
     images: Float32Array,
     labels: Int32Array,
   ): { loss: number; ranks: ArrayLike<number>; grads: tf.Tensor[] } {
