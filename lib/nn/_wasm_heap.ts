@@ -144,6 +144,7 @@ export interface SimdKernels {
     dbeta: number,
     scratch: number,
   ): void;
+  add_bias_f32(y: number, bias: number, rows: number, c: number): void;
   axpby_f32(
     dst: number,
     alpha: number,

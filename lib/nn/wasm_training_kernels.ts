@@ -30,6 +30,7 @@ import {
   convInfo,
   depthwiseBackpropFilter,
   depthwiseBackpropInput,
+  pointwiseForward,
 } from "./_wasm_conv_grads.ts";
 
 /** Marks kernel functions registered by this module, so registering twice is a no-op. */
@@ -56,6 +57,8 @@ export function registerWasmTrainingKernels(): void {
   if ((matMul.kernelFunc as { [OURS]?: boolean })[OURS]) return;
   const fastMatMul = matMul.kernelFunc;
   const convertingCast = tf.getKernel(tf.Cast, "wasm")!.kernelFunc;
+  const fusedConv = tf.getKernel(tf.FusedConv2D, "wasm")!
+    .kernelFunc as unknown as (a: KernelArgs) => Info;
   const kernels: Record<string, (args: KernelArgs) => Info> = {
     // tfjs clones every tensor it saves for the backward pass (Identity), and
     // the wasm Identity copies the data; tensors are immutable (Reshape
@@ -75,6 +78,15 @@ export function registerWasmTrainingKernels(): void {
         backend as WasmBackend,
         attrs ?? {},
       ),
+    [tf.FusedConv2D]: (args) =>
+      pointwiseForward(
+        args.inputs.x,
+        args.inputs.filter,
+        args.inputs.bias,
+        args.backend as WasmBackend,
+        args.attrs ?? {},
+      ) ??
+        fusedConv(args),
     [tf.Conv2DBackpropFilter]: ({ inputs, backend, attrs }) =>
       conv2DBackpropFilter(
         inputs.x,

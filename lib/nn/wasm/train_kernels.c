@@ -427,3 +427,9 @@ void axpby_f32(f32* dst, f32 alpha, const f32* src, f32 beta, int n) {
   }
   for (; i < n; i++) dst[i] = alpha * dst[i] + beta * src[i];
 }
+
+/* y[r][c] += bias[c] for rows x C (a conv's bias, NHWC). */
+EXPORT(add_bias_f32)
+void add_bias_f32(f32* y, const f32* bias, int rows, int C) {
+  for (int r = 0; r < rows; r++) add_into(y + (long)r * C, bias, C);
+}

@@ -105,3 +105,28 @@ Deno.test("BatchMatMul with transposed operands on wasm matches cpu", async () =
     );
   }
 });
+
+Deno.test("FusedConv2D 1x1 with few pixels (the transposed route) matches cpu, with and without bias", async () => {
+  for (const withBias of [false, true]) {
+    await compare([[2, 1, 1, 64], [1, 1, 64, 48], [48]], ([x, w, b]) => {
+      const conv = (a: tf.Tensor, f: tf.Tensor, bias?: tf.Tensor) =>
+        tf.fused.conv2d({
+          x: a as tf.Tensor4D,
+          filter: f as tf.Tensor4D,
+          strides: 1,
+          pad: "same",
+          bias: withBias ? bias : undefined,
+        });
+      const y = conv(x, w, b);
+      const r = tf.tensor(values(y.size, 96), y.shape);
+      const grads = withBias
+        ? tf.grads((a, f, bias) => tf.sum(tf.mul(conv(a, f, bias), r)))([
+          x,
+          w,
+          b,
+        ])
+        : tf.grads((a, f) => tf.sum(tf.mul(conv(a, f), r)))([x, w]);
+      return [y, ...grads];
+    }, `fused 1x1 conv, bias ${withBias}`);
+  }
+});
