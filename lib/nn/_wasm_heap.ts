@@ -145,6 +145,15 @@ export interface SimdKernels {
     scratch: number,
   ): void;
   add_bias_f32(y: number, bias: number, rows: number, c: number): void;
+  mul_f32(out: number, a: number, b: number, n: number): void;
+  silu_grad_f32(
+    dy: number,
+    ds: number,
+    x: number,
+    s: number,
+    dx: number,
+    n: number,
+  ): void;
   axpby_f32(
     dst: number,
     alpha: number,

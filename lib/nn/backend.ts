@@ -166,8 +166,10 @@ export async function useBackend(
         "./wasm_training_kernels.ts"
       );
       const { registerFusedBatchNorm } = await import("./fused_batch_norm.ts");
+      const { registerFusedSwish } = await import("./fused_swish.ts");
       registerWasmTrainingKernels();
       registerFusedBatchNorm();
+      registerFusedSwish();
       break;
     }
     case "cpu":

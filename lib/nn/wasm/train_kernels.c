@@ -433,3 +433,37 @@ EXPORT(add_bias_f32)
 void add_bias_f32(f32* y, const f32* bias, int rows, int C) {
   for (int r = 0; r < rows; r++) add_into(y + (long)r * C, bias, C);
 }
+
+/* out[i] = a[i] * b[i] (SiLU's x * sigmoid(x)). */
+EXPORT(mul_f32)
+void mul_f32(f32* out, const f32* a, const f32* b, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    wasm_v128_store(out + i, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+  }
+  for (; i < n; i++) out[i] = a[i] * b[i];
+}
+
+/*
+ * Gradient of SiLU y = x * s, s = sigmoid(x):
+ *   dx = dy * s * (1 + x * (1 - s)) + ds * s * (1 - s)
+ * where ds (may be 0 = absent) is an upstream gradient of the s output.
+ */
+EXPORT(silu_grad_f32)
+void silu_grad_f32(const f32* dy, const f32* ds, const f32* x, const f32* s, f32* dx, int n) {
+  const v128_t one = wasm_f32x4_splat(1.0f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t sv = wasm_v128_load(s + i);
+    v128_t one_s = wasm_f32x4_sub(one, sv);
+    v128_t g = wasm_f32x4_add(one, wasm_f32x4_mul(wasm_v128_load(x + i), one_s));
+    v128_t v = wasm_f32x4_mul(wasm_v128_load(dy + i), wasm_f32x4_mul(sv, g));
+    if (ds) v = wasm_f32x4_add(v, wasm_f32x4_mul(wasm_v128_load(ds + i), wasm_f32x4_mul(sv, one_s)));
+    wasm_v128_store(dx + i, v);
+  }
+  for (; i < n; i++) {
+    f32 v = dy[i] * s[i] * (1.0f + x[i] * (1.0f - s[i]));
+    if (ds) v += ds[i] * s[i] * (1.0f - s[i]);
+    dx[i] = v;
+  }
+}
