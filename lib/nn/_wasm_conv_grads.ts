@@ -72,7 +72,7 @@ export function convInfo(
 }
 
 /** Geometry arguments shared by the C kernels, for images [b0, b1). */
-function dims(c: Conv, b0: number, b1: number) {
+export function dims(c: Conv, b0: number, b1: number) {
   return [
     b0,
     b1,
@@ -121,7 +121,7 @@ function imagesPerChunk(c: Conv): number {
 }
 
 /** Non-transposed matmul of two rank-2 operands given as views. */
-function matMul2d(backend: WasmBackend, a: Info, b: Info): Info {
+export function matMul2d(backend: WasmBackend, a: Info, b: Info): Info {
   return wasmKernel(tf.BatchMatMul)({
     inputs: {
       a: view(a, [1, a.shape[0], a.shape[1]]),
@@ -272,122 +272,4 @@ export function conv2DBackpropInput(
   }
   free(backend, wT);
   return dx;
-}
-
-/** Multiplier of a depthwise filter [kh, kw, c, m]. */
-function multiplier(c: Conv): number {
-  return c.outChannels / c.inChannels;
-}
-
-export function depthwiseBackpropFilter(
-  x: Info,
-  dy: Info,
-  backend: WasmBackend,
-  c: Conv,
-): Info {
-  const m = multiplier(c);
-  const dw = allocate(
-    backend,
-    [c.filterHeight, c.filterWidth, c.inChannels, m],
-    true,
-  );
-  const [, , h, w, ch, oh, ow, kh, kw, sh, sw, pt, pl] = dims(
-    c,
-    0,
-    c.batchSize,
-  );
-  simdKernels(backend).depthwise_filter_grad_f32(
-    addressOf(backend, x),
-    addressOf(backend, dy),
-    addressOf(backend, dw),
-    c.batchSize,
-    h,
-    w,
-    ch,
-    oh,
-    ow,
-    kh,
-    kw,
-    sh,
-    sw,
-    pt,
-    pl,
-    m,
-  );
-  return dw;
-}
-
-export function depthwiseBackpropInput(
-  dy: Info,
-  filter: Info,
-  backend: WasmBackend,
-  c: Conv,
-): Info {
-  const dx = allocate(backend, [
-    c.batchSize,
-    c.inHeight,
-    c.inWidth,
-    c.inChannels,
-  ], true);
-  const [, , h, w, ch, oh, ow, kh, kw, sh, sw, pt, pl] = dims(
-    c,
-    0,
-    c.batchSize,
-  );
-  simdKernels(backend).depthwise_input_grad_f32(
-    addressOf(backend, dy),
-    addressOf(backend, filter),
-    addressOf(backend, dx),
-    c.batchSize,
-    h,
-    w,
-    ch,
-    oh,
-    ow,
-    kh,
-    kw,
-    sh,
-    sw,
-    pt,
-    pl,
-    multiplier(c),
-  );
-  return dx;
-}
-
-/**
- * A 1x1, stride-1, linear FusedConv2D computed as y^T = W^T x^T when there
- * are few pixels: XNNPACK's own path repacks W on every call (weights change
- * every step), ~3.5 ns a float, while transposing W, x and y^T costs ~1 ns a
- * float. Returns undefined when the plain kernel is cheaper or the conv is
- * not of that kind.
- */
-export function pointwiseForward(
-  x: Info,
-  filter: Info,
-  bias: Info | undefined,
-  backend: WasmBackend,
-  attrs: tf.NamedAttrMap,
-): Info | undefined {
-  const [kh, kw, ci, co] = filter.shape;
-  const strides = [attrs.strides].flat() as number[],
-    dilations = [attrs.dilations ?? 1].flat() as number[];
-  const plain = kh === 1 && kw === 1 && strides.every((s) => s === 1) &&
-    dilations.every((d) => d === 1) &&
-    (attrs.activation ?? "linear") === "linear" &&
-    attrs.dataFormat !== "NCHW" && x.dtype === "float32" &&
-    Array.isArray(attrs.pad) === false;
-  if (!plain) return undefined;
-  const n = x.shape[0] * x.shape[1] * x.shape[2];
-  if (!(ci * co + n * co + 4.5 * n * ci < 3.5 * ci * co)) return undefined;
-  const simd = simdKernels(backend);
-  const xT = transposeLast2(backend, x, 1, n, ci);
-  const wT = transposeLast2(backend, filter, 1, ci, co);
-  const yT = matMul2d(backend, view(wT, [co, ci]), view(xT, [ci, n]));
-  const y = transposeLast2(backend, yT, 1, co, n);
-  free(backend, xT, wT, yT);
-  if (bias !== undefined) {
-    simd.add_bias_f32(addressOf(backend, y), addressOf(backend, bias), n, co);
-  }
-  return view(y, [x.shape[0], x.shape[1], x.shape[2], co]);
 }

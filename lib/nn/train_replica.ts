@@ -16,13 +16,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { KerasAdam } from "./keras_adam.ts";
-import {
-  addressOf,
-  allocate,
-  free,
-  simdKernels,
-  type WasmBackend,
-} from "./_wasm_heap.ts";
+import { weightedSums, writeFlat } from "./_state_exchange.ts";
 
 /** Loss and top-k hit counts of one (sub-)batch. */
 export interface StepResult {
@@ -246,25 +240,8 @@ export class TrainReplica {
 
   /** Copies the kept gradients, then the non-trainable weights (BN statistics), into `target`. */
   exportState(target: Float32Array): void {
-    let offset = 0;
-    const backend = tf.getBackend() === "wasm"
-      ? tf.backend() as unknown as WasmBackend
-      : undefined;
-    for (
-      const t of [
-        ...this.#kept(),
-        ...this.#model.nonTrainableWeights.map((w) => w.read()),
-      ]
-    ) {
-      // On wasm, copy straight from the heap (dataSync would copy twice).
-      target.set(
-        (backend
-          ? backend.typedArrayFromHeap(t)
-          : t.dataSync()) as Float32Array,
-        offset,
-      );
-      offset += t.size;
-    }
+    const stats = this.#model.nonTrainableWeights.map((w) => w.read());
+    writeFlat([...this.#kept(), ...stats], target);
   }
 
   /**
@@ -273,58 +250,19 @@ export class TrainReplica {
    * summed in replica order, so every replica computes identical values).
    */
   combine(regions: Float32Array[], weights: number[]): void {
-    let offset = 0;
-    const backend = tf.getBackend() === "wasm"
-      ? tf.backend() as unknown as WasmBackend
-      : undefined;
-    const largest = Math.max(
-      ...this.#model.weights.map((w) =>
-        (w.shape as number[]).reduce((a, b) => a * b, 1)
-      ),
+    // A replica that had no samples this step has no gradients of its own:
+    // shapes come from the variables.
+    const shapes = [...this.#variables, ...this.#model.nonTrainableWeights].map(
+      (w) => w.shape as number[],
     );
-    const scratch = backend ? allocate(backend, [largest]) : undefined;
-    const sum = (size: number, shape: number[]): tf.Tensor => {
-      if (backend === undefined) {
-        const out = new Float32Array(size);
-        for (let r = 0; r < regions.length; r++) {
-          const w = weights[r], region = regions[r];
-          if (w === 0) continue;
-          for (let i = 0; i < size; i++) out[i] += w * region[offset + i];
-        }
-        offset += size;
-        return tf.tensor(out, shape);
-      }
-      // On wasm: copy each region into the heap and accumulate with SIMD.
-      const out = allocate(backend, shape, true);
-      for (let r = 0; r < regions.length; r++) {
-        if (weights[r] === 0) continue;
-        const heap = new Float32Array(backend.wasm.asm.memory.buffer);
-        heap.set(
-          regions[r].subarray(offset, offset + size),
-          addressOf(backend, scratch!) / 4,
-        );
-        simdKernels(backend).axpby_f32(
-          addressOf(backend, out),
-          1,
-          addressOf(backend, scratch!),
-          weights[r],
-          size,
-        );
-      }
-      offset += size;
-      return tf.engine().makeTensorFromTensorInfo(out);
-    };
-    // A replica that had no samples this step has no gradients of its own.
-    const grads = this.#variables.map((v) => sum(v.size, v.shape));
+    const sums = weightedSums(regions, weights, shapes);
     if (this.#grads !== undefined) tf.dispose(this.#grads);
-    this.#grads = grads;
-    for (const w of this.#model.nonTrainableWeights) {
-      const shape = w.shape as number[];
-      const value = sum(shape.reduce((a, b) => a * b, 1), shape);
+    this.#grads = sums.slice(0, this.#variables.length);
+    this.#model.nonTrainableWeights.forEach((w, i) => {
+      const value = sums[this.#variables.length + i];
       w.write(value);
       value.dispose();
-    }
-    if (scratch !== undefined) free(backend!, scratch);
+    });
   }
 
   /** Applies the kept gradients with Adam at learning rate `lr`, then drops them. */

@@ -28,10 +28,12 @@ import {
   conv2DBackpropFilter,
   conv2DBackpropInput,
   convInfo,
+} from "./_wasm_conv_grads.ts";
+import {
   depthwiseBackpropFilter,
   depthwiseBackpropInput,
-  pointwiseForward,
-} from "./_wasm_conv_grads.ts";
+} from "./_wasm_depthwise_grads.ts";
+import { pointwiseForward } from "./_wasm_pointwise_conv.ts";
 
 /** Marks kernel functions registered by this module, so registering twice is a no-op. */
 const OURS = Symbol.for("@arcface/pipeline/nn/wasm-training-kernel");
