@@ -249,3 +249,39 @@ Deno.test("micro-batches weight gradients and BN statistics by size: a duplicate
     throw new Error(`one copy ${one} vs two ${two}`);
   }
 });
+
+Deno.test("createTrainer() reports an unreadable model directory, in-thread and from workers", async () => {
+  for (const workers of [false, true]) {
+    let message = "";
+    try {
+      await createTrainer({
+        modelDir: "/nonexistent/model",
+        backend: "wasm",
+        workers,
+      });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    if (
+      !message.includes('Cannot read model "/nonexistent/model/model.json"')
+    ) {
+      throw new Error(`workers ${workers}: ${JSON.stringify(message)}`);
+    }
+  }
+});
+
+Deno.test("createTrainer() refuses bad replica counts and replicas without workers", async () => {
+  for (
+    const options of [{ replicas: 0 }, { replicas: 2, workers: false }, {
+      replicas: 1.5,
+    }]
+  ) {
+    let failed = false;
+    try {
+      await createTrainer({ modelDir, backend: "wasm", ...options });
+    } catch (error) {
+      failed = error instanceof RangeError;
+    }
+    if (!failed) throw new Error(`accepted ${JSON.stringify(options)}`);
+  }
+});
