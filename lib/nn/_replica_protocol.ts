@@ -64,7 +64,14 @@ export type Reply =
   }
   | { type: "grads"; result: StepResult; ms: Partial<StepTiming> }
   | { type: "done"; state?: unknown; ms?: Partial<StepTiming>; digest?: string }
-  | { type: "error"; name: string; message: string; stack?: string };
+  | {
+    type: "error";
+    name: string;
+    message: string;
+    stack?: string;
+    /** The error's own string/number fields (e.g. ModelFileError's file and hint). */
+    fields: Record<string, string | number>;
+  };
 
 /** Loads the model and creates the optimizer of a replica (tfjs and the backend already set up). */
 export async function createReplica(

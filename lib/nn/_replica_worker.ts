@@ -34,11 +34,17 @@ function serve(): void {
       reply = await handle(event.data, state);
     } catch (error) {
       const e = error as Error;
+      const fields = Object.fromEntries(
+        Object.entries(e).filter(([, v]) =>
+          typeof v === "string" || typeof v === "number"
+        ),
+      ) as Record<string, string | number>;
       reply = {
         type: "error",
         name: e.name,
         message: e.message,
         stack: e.stack,
+        fields,
       };
     }
     self.postMessage(reply);

@@ -43,9 +43,10 @@ class ReplicaWorker {
       this.#worker.postMessage(request, transfer);
     });
     if (reply.type === "error") {
-      const error = new Error(`Replica ${this.index}: ${reply.message}`);
+      // The class does not cross the worker boundary; its name and fields do.
+      const error = Object.assign(new Error(reply.message), reply.fields);
       error.name = reply.name;
-      error.stack = reply.stack;
+      error.stack = `${reply.stack}\n    (in replica worker ${this.index})`;
       throw error;
     }
     return reply;

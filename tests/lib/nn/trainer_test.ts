@@ -252,7 +252,7 @@ Deno.test("micro-batches weight gradients and BN statistics by size: a duplicate
 
 Deno.test("createTrainer() reports an unreadable model directory, in-thread and from workers", async () => {
   for (const workers of [false, true]) {
-    let message = "";
+    let caught: (Error & { file?: string }) | undefined;
     try {
       await createTrainer({
         modelDir: "/nonexistent/model",
@@ -260,12 +260,17 @@ Deno.test("createTrainer() reports an unreadable model directory, in-thread and 
         workers,
       });
     } catch (error) {
-      message = (error as Error).message;
+      caught = error as Error;
     }
+    // A worker's error keeps its name and fields (not its class).
+    const file = "/nonexistent/model/model.json";
     if (
-      !message.includes('Cannot read model "/nonexistent/model/model.json"')
+      caught?.name !== "ModelFileError" || caught.file !== file ||
+      !caught.message.includes(`"${file}"`)
     ) {
-      throw new Error(`workers ${workers}: ${JSON.stringify(message)}`);
+      throw new Error(
+        `workers ${workers}: ${caught?.name} ${caught?.file} ${caught?.message}`,
+      );
     }
   }
 });
