@@ -33,6 +33,8 @@ export interface ReplicaSetup {
   topK: number[];
   adam: KerasAdamConfig;
   microBatch?: number;
+  /** This replica's index and the replica count. */
+  replica?: { index: number; count: number };
 }
 
 /** Trainer → worker. */
@@ -90,6 +92,7 @@ export async function createReplica(
     new KerasAdam(setup.adam),
     setup.topK,
     setup.microBatch,
+    setup.replica,
   );
 }
 

@@ -70,7 +70,10 @@ export async function workerTrainer(
     Promise.all(workers.map((w) => w.call(request(w))));
   let ready: Extract<Reply, { type: "ready" }>;
   try {
-    ready = (await all(() => ({ type: "init", setup })))[0] as typeof ready;
+    ready = (await all((w) => ({
+      type: "init",
+      setup: { ...setup, replica: { index: w.index, count: replicas } },
+    })))[0] as typeof ready;
     if (replicas > 1) {
       const buffer = new SharedArrayBuffer(4 * ready.stateSize * replicas);
       await all((w) => ({ type: "buffer", buffer, index: w.index, replicas }));

@@ -17,6 +17,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { KerasAdam } from "./keras_adam.ts";
 import { weightedSums, writeFlat } from "./_state_exchange.ts";
+import { setDropoutStep } from "./seeded_dropout.ts";
+
+/** Dropout mask streams reserved per (step, replica): micro-batches beyond it would reuse masks. */
+const MAX_MICRO_BATCHES = 1024;
 
 /** Loss and top-k hit counts of one (sub-)batch. */
 export interface StepResult {
@@ -61,12 +65,16 @@ export class TrainReplica {
    * @param microBatch most images per forward/backward pass; a larger batch
    *   is split and its gradients accumulated (bounds memory; BN then
    *   normalises per micro-batch). Undefined: no split.
+   * @param replica this replica's index and the replica count: seeded
+   *   dropout masks are drawn per (step, replica, micro-batch), so replicas
+   *   drop different samples' paths.
    */
   constructor(
     model: tfl.LayersModel,
     optimizer: KerasAdam,
     topK: readonly number[],
     readonly microBatch?: number,
+    readonly replica: { index: number; count: number } = { index: 0, count: 1 },
   ) {
     if (
       microBatch !== undefined &&
@@ -134,7 +142,14 @@ export class TrainReplica {
     );
     this.#previousStats = previous;
     const size = Math.min(n, this.microBatch ?? n);
+    // Dropout masks are keyed by the optimizer's step count (saved in
+    // checkpoints), the replica and the micro-batch: resumable, and distinct
+    // across replicas.
+    const maskStep = (micro: number) =>
+      ((this.#optimizer.iterations * this.replica.count + this.replica.index) *
+        MAX_MICRO_BATCHES) + micro;
     if (size === n) {
+      setDropoutStep(this.#model, maskStep(0));
       const pass = this.#pass(images, labels);
       this.#grads = pass.grads;
       return this.#result(pass.loss, pass.ranks);
@@ -149,6 +164,7 @@ export class TrainReplica {
       if (start > 0) {
         this.#model.nonTrainableWeights.forEach((v, i) => v.write(previous[i]));
       }
+      setDropoutStep(this.#model, maskStep(start / size));
       const pass = this.#pass(
         images.subarray(start * pixels, end * pixels),
         labels.subarray(start, end),

@@ -290,3 +290,37 @@ Deno.test("createTrainer() refuses bad replica counts and replicas without worke
     if (!failed) throw new Error(`accepted ${JSON.stringify(options)}`);
   }
 });
+
+Deno.test("TrainReplica draws dropout masks per replica: same index, same loss; other index, other masks", async () => {
+  const { TrainReplica } = await import("../../../lib/nn/train_replica.ts");
+  const { KerasAdam } = await import("../../../lib/nn/keras_adam.ts");
+  const { useBackend } = await import("../../../lib/nn/backend.ts");
+  await tf.setBackend("cpu");
+  const dropDir = await Deno.makeTempDir({ prefix: "trainer_drop_" });
+  const built = buildRetrievalModel({
+    variant: "pico",
+    imgSize: IMG,
+    classes: CLASSES,
+    seed: 3,
+    dropPath: 0.5,
+  });
+  await saveModel(built, dropDir);
+  built.dispose();
+  await useBackend("wasm");
+  const { loadModel } = await import("../../../lib/nn/model_io.ts");
+  const lossFor = async (index: number) => {
+    const replica = new TrainReplica(
+      await loadModel(dropDir),
+      new KerasAdam(),
+      [1],
+      undefined,
+      { index, count: 2 },
+    );
+    const { images, labels } = batch(0);
+    const { loss } = replica.computeGradients(images, labels);
+    replica.dispose();
+    return loss;
+  };
+  const [a, b, c] = [await lossFor(0), await lossFor(0), await lossFor(1)];
+  if (a !== b || a === c) throw new Error(`losses ${a} ${b} ${c}`);
+});
