@@ -129,6 +129,11 @@ export class TrainReplica {
   computeGradients(images: Float32Array, labels: Int32Array): StepResult {
     this.discard();
     const n = labels.length, pixels = this.imgSize * this.imgSize * 3;
+    if (n === 0) {
+      throw new RangeError(
+        "Cannot train on an empty batch: give at least one image",
+      );
+    }
     if (images.length !== n * pixels) {
       throw new RangeError(
         `Cannot train on ${images.length} floats of images: ${n} labels need ${n}x${this.imgSize}x${this.imgSize}x3 = ${
