@@ -14,8 +14,8 @@
  * per-replica batch statistics (as TensorFlow's MirroredStrategy does without
  * SyncBatchNorm), and the moving statistics are averaged over the replicas
  * after each step (Keras's ON_READ MEAN aggregation), so results depend on R.
- * The calling thread stays free while workers compute: decode the next batch
- * meanwhile (see {@linkcode prefetch}).
+ * The calling thread stays free while workers compute, so the next batch
+ * is decoded meanwhile (lib/image's batch iterator prepares batches ahead).
  *
  * A step whose loss is NaN or ±Inf is not applied: the weights stay those of
  * the previous step, and the caller decides (the train stage stops and keeps
@@ -107,7 +107,8 @@ export interface Trainer {
   readonly replicas: number;
   /**
    * One Adam step at learning rate `lr` on `images` (`[n, S, S, 3]` NHWC,
-   * flattened, already normalised) and integer `labels` (`[n]`).
+   * flattened, already normalised) and integer `labels` (`[n]`). Both are
+   * copied before this returns its promise: the caller may reuse them at once.
    */
   step(
     images: Float32Array,
