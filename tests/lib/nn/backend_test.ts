@@ -1,0 +1,157 @@
+import {
+  BackendUnavailableError,
+  probeBackend,
+  TFJS_VERSION,
+  useBackend,
+} from "../../../lib/nn/backend.ts";
+
+async function rejects(
+  promise: Promise<unknown>,
+): Promise<BackendUnavailableError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof BackendUnavailableError) return error;
+    throw error;
+  }
+  throw new Error("expected a BackendUnavailableError");
+}
+
+function assertIncludes(text: string, part: string): void {
+  if (!text.includes(part)) {
+    throw new Error(
+      `${JSON.stringify(text)} does not include ${JSON.stringify(part)}`,
+    );
+  }
+}
+
+/** A node_modules folder holding a fake tfjs-node package, with or without its native binding. */
+async function fakeNodeModules(binding: boolean): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "backend_test_" });
+  const pkg = `${dir}/@tensorflow/tfjs-node`;
+  await Deno.mkdir(`${pkg}/lib/napi-v8`, { recursive: true });
+  await Deno.writeTextFile(
+    `${pkg}/package.json`,
+    '{"name":"@tensorflow/tfjs-node","version":"4.22.0"}',
+  );
+  if (binding) {
+    await Deno.writeFile(
+      `${pkg}/lib/napi-v8/tfjs_binding.node`,
+      new Uint8Array(),
+    );
+  }
+  return dir;
+}
+
+Deno.test("useBackend('tensorflow') explains how to install tfjs-node when it is missing", async () => {
+  const error = await rejects(
+    useBackend("tensorflow", { nodeModulesDir: await Deno.makeTempDir() }),
+  );
+  assertIncludes(
+    error.message,
+    'Cannot use backend "tensorflow": npm package @tensorflow/tfjs-node is not installed',
+  );
+  assertIncludes(
+    error.hint,
+    `deno add npm:@tensorflow/tfjs-node@${TFJS_VERSION}`,
+  );
+  assertIncludes(
+    error.hint,
+    "deno install --allow-scripts=npm:@tensorflow/tfjs-node",
+  );
+  assertIncludes(error.hint, '"wasm"');
+});
+
+Deno.test("useBackend('tensorflow-gpu') names the CUDA requirement", async () => {
+  const error = await rejects(
+    useBackend("tensorflow-gpu", { nodeModulesDir: await Deno.makeTempDir() }),
+  );
+  assertIncludes(
+    error.hint,
+    "deno install --allow-scripts=npm:@tensorflow/tfjs-node-gpu",
+  );
+  assertIncludes(error.hint, "CUDA");
+});
+
+Deno.test("probeBackend('tensorflow') tells an installed package without its native library apart", async () => {
+  const error = await rejects(
+    probeBackend("tensorflow", {
+      nodeModulesDir: await fakeNodeModules(false),
+    }),
+  );
+  assertIncludes(error.message, "its native library is missing");
+});
+
+Deno.test("useBackend('tensorflow') reports a failed import of a package that looks complete", async () => {
+  // The fake package passes the file checks, but it is not a dependency of this project.
+  const error = await rejects(
+    useBackend("tensorflow", { nodeModulesDir: await fakeNodeModules(true) }),
+  );
+  assertIncludes(
+    error.message,
+    'Cannot load backend "tensorflow": importing @tensorflow/tfjs-node failed',
+  );
+});
+
+Deno.test("probeBackend('auto') passes over missing native packages and a CPU WebGPU adapter", async () => {
+  const software = {
+    requestAdapter: () =>
+      Promise.resolve({
+        info: {
+          vendor: "mesa",
+          architecture: "",
+          device: "",
+          description: "llvmpipe (LLVM 15.0.6, 256 bits)",
+        },
+      }),
+  } as unknown as GPU;
+  const probe = await probeBackend("auto", {
+    nodeModulesDir: await Deno.makeTempDir(),
+    gpu: software,
+  });
+  if (probe.backend !== "wasm") throw new Error(`auto chose ${probe.backend}`);
+  if (probe.skipped.length !== 3) {
+    throw new Error(`skipped ${JSON.stringify(probe.skipped)}`);
+  }
+  assertIncludes(probe.skipped[2], "llvmpipe");
+});
+
+Deno.test("probeBackend('auto') takes a hardware WebGPU adapter", async () => {
+  const hardware = {
+    requestAdapter: () =>
+      Promise.resolve({
+        info: {
+          vendor: "nvidia",
+          architecture: "ada",
+          device: "",
+          description: "NVIDIA L4",
+        },
+      }),
+  } as unknown as GPU;
+  const probe = await probeBackend("auto", {
+    nodeModulesDir: await Deno.makeTempDir(),
+    gpu: hardware,
+  });
+  if (probe.backend !== "webgpu" || probe.adapter !== "nvidia ada NVIDIA L4") {
+    throw new Error(JSON.stringify(probe));
+  }
+});
+
+Deno.test("probeBackend('auto') asks for no adapter when no GPU device node exists", async () => {
+  const probe = await probeBackend("auto", {
+    nodeModulesDir: await Deno.makeTempDir(),
+    gpuDeviceNodes: ["/nonexistent/dri"],
+  });
+  if (probe.backend !== "wasm") throw new Error(JSON.stringify(probe));
+  assertIncludes(probe.skipped[2], "no GPU device node");
+});
+
+Deno.test("useBackend('wasm') returns the facts for the cache key", async () => {
+  const facts = await useBackend("wasm");
+  if (
+    JSON.stringify(facts) !==
+      JSON.stringify({ backend: "wasm", tfjs: TFJS_VERSION })
+  ) {
+    throw new Error(JSON.stringify(facts));
+  }
+});
