@@ -12,11 +12,20 @@
  * @module
  */
 
+/**
+ * Bumped whenever the tokens or imports found for the same source change, so
+ * results cached under the old rules are not reused.
+ */
+export const TOKENIZER_VERSION = 2;
+
 /** The significant tokens of a source file and its import specifiers. */
 export interface SourceTokens {
   /** Tokens in order; string literals keep their quotes. */
   tokens: string[];
-  /** Specifiers of static imports, re-exports and literal dynamic imports. */
+  /**
+   * Specifiers of static imports, re-exports, literal dynamic imports and
+   * `new URL("…", import.meta.url)` references (Worker modules, assets).
+   */
   imports: string[];
 }
 
@@ -247,6 +256,14 @@ function findImports(tokens: string[]): string[] {
         ) {
           imports.push(dynamic);
         }
+      }
+    }
+    // new URL("./worker.ts", import.meta.url): a Worker's module or an asset.
+    if (token === "new" && tokens[i + 1] === "URL" && tokens[i + 2] === "(") {
+      const target = stringValue(tokens[i + 3]);
+      const rest = tokens.slice(i + 4, i + 11).join(" ");
+      if (target !== undefined && rest === ", import . meta . url )") {
+        imports.push(target);
       }
     }
   }

@@ -8,7 +8,7 @@
  */
 import { type Digest, digestBytes } from "./digest.ts";
 import { fileIdentity, type StatCache } from "./stat_cache.ts";
-import { tokenizeSource } from "./_source_tokens.ts";
+import { TOKENIZER_VERSION, tokenizeSource } from "./_source_tokens.ts";
 
 /** Where a stage's code comes from. */
 export interface CodeGraph {
@@ -46,7 +46,7 @@ export class CodeGraphError extends Error {
   }
 }
 
-const CODE_NAMESPACE = "code-tokens";
+const CODE_NAMESPACE = `code-tokens-v${TOKENIZER_VERSION}`;
 
 /** Loads deno.json imports and deno.lock from the project root. */
 export function loadModuleResolution(projectRoot: string): ModuleResolution {
@@ -84,7 +84,9 @@ export async function codeGraph(
     const path = queue.shift()!;
     if (seen.has(path)) continue;
     seen.add(path);
-    const { digest, imports } = await readCodeFile(path, statCache);
+    const code = await readCodeFile(path, statCache);
+    if (code === undefined) continue; // a folder named by new URL(): not code
+    const { digest, imports } = code;
     files[relativeTo(resolution.projectRoot, path)] = digest;
     paths.push(path);
     for (const specifier of imports) {
@@ -102,7 +104,7 @@ export async function codeGraph(
 async function readCodeFile(
   path: string,
   statCache: StatCache,
-): Promise<{ digest: Digest; imports: string[] }> {
+): Promise<{ digest: Digest; imports: string[] } | undefined> {
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(path);
@@ -112,6 +114,7 @@ async function readCodeFile(
       path,
     );
   }
+  if (info.isDirectory) return undefined;
   const identity = fileIdentity(info);
   const cached = statCache.get<{ digest: Digest; imports: string[] }>(
     CODE_NAMESPACE,
@@ -119,6 +122,15 @@ async function readCodeFile(
     identity,
   );
   if (cached) return cached;
+  if (!/\.(ts|tsx|mts|js|jsx|mjs)$/.test(path)) {
+    // An asset (a .wasm module, data): its bytes are its code.
+    const result = {
+      digest: await digestBytes(Deno.readFileSync(path)),
+      imports: [],
+    };
+    statCache.set(CODE_NAMESPACE, path, identity, result);
+    return result;
+  }
   const source = Deno.readTextFileSync(path);
   let result: { digest: Digest; imports: string[] };
   try {

@@ -95,7 +95,10 @@ export function arcMarginLogits(
     const other = easyMargin ? cos : tf.sub(cos, mm);
     phi = tf.add(tf.mul(mask, phi), tf.mul(tf.sub(1, mask), other));
     const indices = tf.cast(tf.reshape(labels, [-1]), "int32");
-    let target: tf.Tensor = tf.oneHot(indices, nClasses, 1, 0, "float32");
+    // oneHot in its default int32, then cast: tfjs-backend-wasm 4.22's OneHot
+    // with dtype "float32" writes the int32 bit pattern of 1 (1.4e-45), which
+    // silently removed the margin from every wasm training step.
+    let target: tf.Tensor = tf.cast(tf.oneHot(indices, nClasses), "float32");
     if (lsEps > 0) target = tf.add(tf.mul(target, 1 - lsEps), lsEps / nClasses);
     const out = tf.add(tf.mul(target, phi), tf.mul(tf.sub(1, target), cos));
     return tf.mul(out, s) as tf.Tensor2D;

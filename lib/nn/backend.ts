@@ -291,19 +291,10 @@ async function webgpuUnavailability(
   options: BackendOptions,
   auto: boolean,
 ): Promise<BackendUnavailableError | string> {
-  const gpu = options.gpu !== undefined
-    ? options.gpu
-    : (globalThis.navigator?.gpu ?? null);
   const hint = 'Choose "wasm" (or "auto")';
-  if (gpu === null) {
-    return new BackendUnavailableError(
-      'Cannot use backend "webgpu": this runtime exposes no navigator.gpu',
-      "webgpu",
-      hint,
-    );
-  }
-  // Asking for an adapter starts Vulkan (tens of ms, and mesa's warnings on
-  // stderr): under auto, skip it when no GPU device node exists at all.
+  // Touching navigator.gpu starts Vulkan (tens of ms, and mesa's warnings on
+  // stderr, once per thread): under auto, skip it when no GPU device node
+  // exists at all.
   if (auto && options.gpu === undefined) {
     const nodes = options.gpuDeviceNodes ?? ["/dev/dri", "/dev/nvidiactl"];
     const present = await Promise.all(nodes.map((node) => exists(node, true)));
@@ -314,6 +305,16 @@ async function webgpuUnavailability(
         hint,
       );
     }
+  }
+  const gpu = options.gpu !== undefined
+    ? options.gpu
+    : (globalThis.navigator?.gpu ?? null);
+  if (gpu === null) {
+    return new BackendUnavailableError(
+      'Cannot use backend "webgpu": this runtime exposes no navigator.gpu',
+      "webgpu",
+      hint,
+    );
   }
   const adapter = await gpu.requestAdapter({
     powerPreference: "high-performance",

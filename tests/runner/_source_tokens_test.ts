@@ -76,6 +76,8 @@ export * from "./d.ts";
 const e = await import("./e.ts");
 const f = await import(name); // not literal: not followed
 const g = "import './not_an_import.ts'";
+const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+const other = new URL("./not_a_module_ref.ts", base);
 `);
   assert.deepStrictEqual(imports, [
     "./a.ts",
@@ -84,6 +86,7 @@ const g = "import './not_an_import.ts'";
     "./side_effect.ts",
     "./d.ts",
     "./e.ts",
+    "./worker.ts",
   ]);
 });
 

@@ -173,3 +173,28 @@ Deno.test("classCosine() takes the best of each class's centres", () => {
   const cos = classCosine(tf.tensor2d([[0, 1], [-1, 0]]), w, 2).arraySync();
   assert.deepEqual(cos, [[1, 1], [0, 1]]);
 });
+
+Deno.test("arcMarginLogits() applies the margin on the wasm backend too (its float32 OneHot is broken)", async () => {
+  const { useBackend } = await import("../../../lib/nn/backend.ts");
+  const { x, w, labels } = setup(BASE);
+  const want = reference(x, w, labels, BASE);
+  await useBackend("wasm");
+  try {
+    const got = arcMarginLogits(
+      tf.tensor2d(x),
+      tf.tensor2d(w),
+      tf.tensor1d(labels, "int32"),
+      BASE,
+    ).arraySync();
+    got.forEach((row, b) =>
+      row.forEach((v, c) =>
+        assert.ok(
+          Math.abs(v - want[b][c]) < 2e-4,
+          `wasm [${b}, ${c}]: ${v} vs ${want[b][c]}`,
+        )
+      )
+    );
+  } finally {
+    await tf.setBackend("cpu");
+  }
+});
