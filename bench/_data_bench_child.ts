@@ -32,6 +32,12 @@ export interface ChildResult {
   imagesPerSecond: number;
   /** Images per CPU-second (user + system, all threads). */
   imagesPerCpuSecond: number;
+  /**
+   * The main (JavaScript) thread's share of the process's CPU time. Work on
+   * it cannot overlap itself, so two cores can speed the run up by at most
+   * min(2, 1 / mainThreadShare), whatever else runs on the machine.
+   */
+  mainThreadShare: number;
   /** Images processed in the timed part. */
   images: number;
 }
@@ -92,16 +98,27 @@ export async function runChild(options: ChildOptions): Promise<ChildResult> {
   return clock.stop(repeat * jpegs.length);
 }
 
+/** CPU seconds of the main thread (its task id is the process id), from /proc. */
+function mainThreadCpuSeconds(): number {
+  const stat = Deno.readTextFileSync(`/proc/self/task/${Deno.pid}/stat`);
+  // Fields after the ")" of the command name: utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ
+}
+
 function start() {
   const wall = performance.now();
   const cpu = process.cpuUsage();
+  const main = mainThreadCpuSeconds();
   return {
     stop(images: number): ChildResult {
       const seconds = (performance.now() - wall) / 1000;
       const used = process.cpuUsage(cpu);
+      const cpuSeconds = (used.user + used.system) / 1e6;
       return {
         imagesPerSecond: images / seconds,
-        imagesPerCpuSecond: images / ((used.user + used.system) / 1e6),
+        imagesPerCpuSecond: images / cpuSeconds,
+        mainThreadShare: (mainThreadCpuSeconds() - main) / cpuSeconds,
         images,
       };
     },
