@@ -68,7 +68,15 @@ export default defineStage({
       shrinkOnLoad: p.shrink_on_load,
     };
     const started = performance.now();
-    if (p.mode === "materialize") ctx.progress.start("decoding images");
+    if (p.mode === "materialize") {
+      const { readRecordIndexSize } = await import(
+        "../lib/dataset/record_index.ts"
+      );
+      ctx.progress.start(
+        "decoding images",
+        await readRecordIndexSize(ingestDir),
+      );
+    }
     const { index, skipped } = await writeDecodedDataset({
       ingestDir,
       outDir: ctx.outDir,

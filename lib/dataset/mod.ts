@@ -40,6 +40,7 @@ export {
 export { type LabelInfo, readLabelMap } from "./label_map.ts";
 export {
   readRecordIndex,
+  readRecordIndexSize,
   type RecordFormat,
   type RecordIndex,
   RecordIndexBuilder,
