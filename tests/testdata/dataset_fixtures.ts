@@ -8,12 +8,8 @@ import {
   ingestSource,
   writeIngestArtifact,
 } from "../../lib/dataset/ingest_source.ts";
-import {
-  readRecordIndex,
-  writeRecordIndex,
-} from "../../lib/dataset/record_index.ts";
 import type { DecodeSettings } from "../../lib/image/image_dataset.ts";
-import { materializeImages } from "../../lib/image/materialize_images.ts";
+import { writeDecodedDataset } from "../../lib/image/write_decoded_dataset.ts";
 import {
   type FixtureRecord,
   type ImageKind,
@@ -82,40 +78,25 @@ export async function makeIngestDir(root: string): Promise<string> {
   return out;
 }
 
-/** A decode artifact over `ingestDir` in `mode` at side `imgSize`. */
+/** A decode artifact over `ingestDir` in `mode` at side `imgSize` (references symlinked, as the runner would). */
 export async function makeDecodeDir(
   ingestDir: string,
   dir: string,
   settings: Pick<DecodeSettings, "mode" | "imgSize"> & Partial<DecodeSettings>,
 ): Promise<string> {
   await Deno.mkdir(dir, { recursive: true });
-  const index = await readRecordIndex(ingestDir);
-  if (settings.mode === "materialize") {
-    const result = await materializeImages({
-      index,
-      sourceDir: ingestDir,
-      outDir: dir,
-      imgSize: settings.imgSize,
+  const links: [string, string][] = [];
+  await writeDecodedDataset({
+    ingestDir,
+    outDir: dir,
+    settings: { kernel: "linear", shrinkOnLoad: false, ...settings },
+    reference: (path, asPath) => links.push([path, asPath]),
+  });
+  for (const [path, asPath] of links) {
+    await Deno.mkdir(`${dir}/${asPath.slice(0, asPath.lastIndexOf("/"))}`, {
+      recursive: true,
     });
-    await writeRecordIndex(dir, result.index);
-  } else {
-    await writeRecordIndex(dir, index);
-    for (const shard of index.shards) {
-      await Deno.mkdir(`${dir}/${shard.slice(0, shard.lastIndexOf("/"))}`, {
-        recursive: true,
-      });
-      await Deno.symlink(
-        await Deno.realPath(`${ingestDir}/${shard}`),
-        `${dir}/${shard}`,
-      );
-    }
+    await Deno.symlink(await Deno.realPath(path), `${dir}/${asPath}`);
   }
-  await Deno.copyFile(`${ingestDir}/labels.json`, `${dir}/labels.json`);
-  const full: DecodeSettings = {
-    kernel: "linear",
-    shrinkOnLoad: false,
-    ...settings,
-  };
-  await Deno.writeTextFile(`${dir}/decode.json`, JSON.stringify(full));
   return dir;
 }

@@ -214,6 +214,28 @@ Deno.test("batches() gives the same pixels in materialize and stream mode for sq
   await s.close();
 });
 
+Deno.test("batches() with reuseBuffers recycles image buffers without changing the batches", async () => {
+  const data = await openImageDataset(streamed);
+  const options = {
+    split: "train" as const,
+    epoch: 1,
+    batchSize: 3,
+    seed: 2,
+    prefetch: 1,
+  };
+  const fresh = (await collect(data, options)).map(batchDigest);
+  const digests: string[] = [];
+  const buffers = new Set<ArrayBufferLike>();
+  for await (const batch of data.batches({ ...options, reuseBuffers: true })) {
+    digests.push(batchDigest(batch)); // consumed before asking for the next
+    buffers.add(batch.images.buffer);
+  }
+  assert.deepEqual(digests, fresh);
+  assert.equal(fresh.length, 8);
+  assert.ok(buffers.size <= 3, `${buffers.size} buffers for 8 batches`);
+  await data.close();
+});
+
 Deno.test("batches() rejects a batch size that is not a positive integer", async () => {
   const data = await openImageDataset(materialized);
   await assert.rejects(

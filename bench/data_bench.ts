@@ -1,0 +1,274 @@
+/**
+ * `deno task bench data`: images/s from TFRecord shards of real photos to
+ * normalised float32 batches (the notebook's transform: decode, random square
+ * crop, resize, /255, ImageNet mean/std), at img_size 384 and 128, on one
+ * core and on two, side by side in one run with
+ *   - the PIL peer (`../shared/peers/pil_pipeline.py --tfrecord`, same shards),
+ *   - sharp's bare decode + resize of the same JPEG bytes (this design's limit).
+ *
+ * Photos: Debian's python3-skimage and python3-sklearn sample images and the
+ * photographic tuxpaint stamps (long side >= 256 px), re-encoded as RGB JPEG
+ * q90 and packed into TFRecord shards in a temporary folder.
+ *
+ * Per core: every contender runs pinned to CPU 0 (`taskset -c 0`) and is
+ * scored by images per CPU-second of its process (all threads), which other
+ * load on the machine barely disturbs; for PIL that is the CPU time of a run
+ * with `--repeat 1 + R` minus a run with `--repeat 1`. Two cores: unpinned,
+ * wall clock. Every figure is the median of the rounds; contenders alternate
+ * within a round so machine noise hits them alike.
+ *
+ * Options: --rounds N (3), --repeat R passes over the photos per run (4),
+ * --sizes 384,128, --concurrency N decodes in flight on two cores (4).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+const PEER =
+  new URL("../../shared/peers/pil_pipeline.py", import.meta.url).pathname;
+const SELF = new URL(import.meta.url).pathname;
+
+const { values } = parseArgs({
+  options: {
+    child: { type: "string" },
+    dir: { type: "string" },
+    size: { type: "string" },
+    concurrency: { type: "string", default: "4" },
+    repeat: { type: "string", default: "4" },
+    rounds: { type: "string", default: "3" },
+    sizes: { type: "string", default: "384,128" },
+  },
+});
+
+if (values.child) {
+  const { runChild } = await import("./_data_bench_child.ts");
+  const result = await runChild({
+    kind: values.child as "ours" | "bare",
+    dir: values.dir!,
+    size: Number(values.size),
+    concurrency: Number(values.concurrency),
+    repeat: Number(values.repeat),
+  });
+  console.log(JSON.stringify(result));
+  Deno.exit(0);
+}
+
+const { preparePhotoShards } = await import("./_data_bench_setup.ts");
+const { startLoadMeter, waitForQuiet } = await import("./_cpu_load.ts");
+const rounds = Number(values.rounds);
+const repeat = Number(values.repeat);
+const sizes = values.sizes.split(",").map(Number);
+const concurrency = values.concurrency;
+console.error("preparing photo shards and decode artifacts …");
+const setup = await preparePhotoShards(sizes);
+console.log(
+  `${setup.photos} photos (mean ${setup.meanWidth}x${setup.meanHeight} px, ${setup.meanKib} KiB JPEG) in ${setup.shards.length} TFRecord shards; ` +
+    `${rounds} rounds × ${repeat} passes; one core: 2 decodes in flight, two cores: ${concurrency}`,
+);
+
+/** Runs a command (pinned to CPU 0 when asked); returns its last stdout line as JSON and its CPU seconds. */
+async function run(
+  cmd: string[],
+  pin: boolean,
+): Promise<{ json: Record<string, number>; cpuSeconds: number }> {
+  const timed = ["/usr/bin/time", "-f", "CPU %U %S", ...cmd];
+  const args = pin ? ["taskset", "-c", "0", ...timed] : timed;
+  const { code, stdout, stderr } = await new Deno.Command(args[0], {
+    args: args.slice(1),
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
+  const err = new TextDecoder().decode(stderr);
+  if (code !== 0) throw new Error(`${args.join(" ")} failed:\n${err}`);
+  const [user, system] = err.match(/CPU ([\d.]+) ([\d.]+)/)!.slice(1).map(
+    Number,
+  );
+  const lines = new TextDecoder().decode(stdout).trim().split("\n");
+  return { json: JSON.parse(lines.at(-1)!), cpuSeconds: user + system };
+}
+
+/** Other processes' share of the two CPUs during each two-core run. */
+const othersShare: number[] = [];
+
+/** A two-core run, started in a quiet moment; records how busy the rest of the machine was. */
+async function twoCores(cmd: string[], field: string): Promise<number> {
+  await waitForQuiet();
+  const meter = startLoadMeter();
+  const started = performance.now();
+  const result = await run(cmd, false);
+  const wallSeconds = (performance.now() - started) / 1000;
+  const cpus = navigator.hardwareConcurrency;
+  othersShare.push(
+    Math.max(0, meter.busySeconds() - result.cpuSeconds) / (cpus * wallSeconds),
+  );
+  return result.json[field];
+}
+
+const deno = (kind: string, dir: string, size: number, conc: string) => [
+  Deno.execPath(),
+  "run",
+  "--allow-all",
+  SELF,
+  ...[
+    "--child",
+    kind,
+    "--dir",
+    dir,
+    "--size",
+    String(size),
+    "--concurrency",
+    conc,
+    "--repeat",
+    String(repeat),
+  ],
+];
+
+type Contender = "ours" | "shrink" | "pil" | "bare";
+const CONTENDERS: Contender[] = ["ours", "shrink", "pil", "bare"];
+interface Figures {
+  /** Per core: images per CPU-second, pinned. */
+  cpu: Record<Contender, number[]>;
+  /** Pinned wall-clock images/s. */
+  wall1: Record<Contender, number[]>;
+  /** Unpinned wall-clock images/s. */
+  wall2: Record<Contender, number[]>;
+  /** Pinned runs: the main thread's share of our CPU time (bounds the two-core speed-up). */
+  mainShare: number[];
+}
+const empty = () =>
+  ({ ours: [], shrink: [], pil: [], bare: [] }) as Record<Contender, number[]>;
+const figures: Record<number, Figures> = {};
+
+for (const size of sizes) {
+  const f: Figures = {
+    cpu: empty(),
+    wall1: empty(),
+    wall2: empty(),
+    mainShare: [],
+  };
+  figures[size] = f;
+  const dirs = setup.decodeDirs[size];
+  const pil = [
+    "/usr/bin/python3",
+    PEER,
+    "--tfrecord",
+    ...setup.shards,
+    "--size",
+    String(size),
+  ];
+  for (let round = 0; round < rounds; round++) {
+    console.error(`size ${size}, round ${round + 1}/${rounds}`);
+    for (
+      const [who, dir] of [["ours", dirs.plain], [
+        "shrink",
+        dirs.shrink,
+      ]] as const
+    ) {
+      const one = await run(deno("ours", dir, size, "2"), true);
+      f.cpu[who].push(one.json.imagesPerCpuSecond);
+      f.wall1[who].push(one.json.imagesPerSecond);
+      if (who === "ours") f.mainShare.push(one.json.mainThreadShare);
+    }
+    const bare = await run(deno("bare", dirs.plain, size, "1"), true);
+    f.cpu.bare.push(bare.json.imagesPerCpuSecond);
+    f.wall1.bare.push(bare.json.imagesPerSecond);
+    const base = await run([...pil, "--workers", "1", "--repeat", "1"], true);
+    const more = await run([
+      ...pil,
+      "--workers",
+      "1",
+      "--repeat",
+      String(1 + repeat),
+    ], true);
+    f.cpu.pil.push(
+      (repeat * setup.photos) / (more.cpuSeconds - base.cpuSeconds),
+    );
+    f.wall1.pil.push(more.json.img_per_s_1proc);
+    f.wall2.ours.push(
+      await twoCores(
+        deno("ours", dirs.plain, size, concurrency),
+        "imagesPerSecond",
+      ),
+    );
+    f.wall2.shrink.push(
+      await twoCores(
+        deno("ours", dirs.shrink, size, concurrency),
+        "imagesPerSecond",
+      ),
+    );
+    f.wall2.bare.push(
+      await twoCores(
+        deno("bare", dirs.plain, size, concurrency),
+        "imagesPerSecond",
+      ),
+    );
+    f.wall2.pil.push(
+      await twoCores(
+        [...pil, "--workers", "2", "--repeat", String(repeat)],
+        "img_per_s_workers",
+      ),
+    );
+  }
+}
+
+const median = (xs: number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const n = (x: number) => x.toFixed(0).padStart(7);
+const r = (x: number) => x.toFixed(2).padStart(7);
+const m = (f: Record<Contender, number[]>) =>
+  Object.fromEntries(CONTENDERS.map((c) => [c, median(f[c])])) as Record<
+    Contender,
+    number
+  >;
+console.log(
+  `\nPer core (images per CPU-second, pinned to one CPU; median of ${rounds})`,
+);
+console.log(
+  "img_size    ours  +shrink      PIL     bare | ours/PIL ours/bare shrink/PIL shrink/bare",
+);
+for (const size of sizes) {
+  const c = m(figures[size].cpu);
+  console.log(
+    `${String(size).padStart(8)} ${n(c.ours)}  ${n(c.shrink)}  ${n(c.pil)}  ${
+      n(c.bare)
+    } | ${r(c.ours / c.pil)}   ${r(c.ours / c.bare)}    ${
+      r(c.shrink / c.pil)
+    }     ${r(c.shrink / c.bare)}`,
+  );
+}
+console.log(
+  `\nTwo cores (images/s, wall clock, unpinned; PIL with --workers 2; median of ${rounds})`,
+);
+console.log(
+  "img_size    ours  +shrink      PIL     bare | ours/PIL ours/bare | 2 cores / 1 core: ours  bare   PIL | ours' bound",
+);
+for (const size of sizes) {
+  const two = m(figures[size].wall2);
+  const one = m(figures[size].wall1);
+  console.log(
+    `${String(size).padStart(8)} ${n(two.ours)}  ${n(two.shrink)}  ${
+      n(two.pil)
+    }  ${n(two.bare)} | ${r(two.ours / two.pil)}   ${
+      r(two.ours / two.bare)
+    } |                 ${r(two.ours / one.ours)} ${r(two.bare / one.bare)} ${
+      r(two.pil / one.pil)
+    } | ${r(Math.min(2, 1 / median(figures[size].mainShare)))}`,
+  );
+}
+console.log(
+  "(ours' bound: min(2, 1 / main thread's share of our CPU time) from the pinned runs: the speed-up two free cores can give,",
+);
+console.log(
+  " since only the JavaScript thread cannot overlap itself; the measured ratios also carry the other load on this shared machine)",
+);
+console.log(
+  `(other processes took ${
+    Math.round(100 * median(othersShare))
+  }% of the CPUs during the median two-core run, ` +
+    `${
+      Math.round(100 * Math.max(...othersShare))
+    }% at worst; runs wait up to 2 minutes for a quiet moment)`,
+);
+console.log("\nall runs:", JSON.stringify(figures));
+await Deno.remove(setup.root, { recursive: true });

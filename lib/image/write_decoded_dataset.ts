@@ -1,0 +1,80 @@
+/**
+ * Writes a decode artifact from an ingest artifact: the settings
+ * (`decode.json`), the labels, the record index and, in `materialize` mode,
+ * the pixel shards; in `stream` mode the ingest shards are handed to
+ * `reference` so the artifact includes them without copying. The decode
+ * stage is a thin adapter over it; {@linkcode openImageDataset} reads the result.
+ *
+ * @module
+ */
+import {
+  readRecordIndex,
+  type RecordIndex,
+  writeRecordIndex,
+} from "../dataset/record_index.ts";
+import type { OnError, SkippedRecord } from "../dataset/skipped_record.ts";
+import type { DecodeSettings } from "./image_dataset.ts";
+import { materializeImages } from "./materialize_images.ts";
+
+/** Options of {@linkcode writeDecodedDataset}. */
+export interface WriteDecodedDatasetOptions {
+  /** The ingest artifact. */
+  ingestDir: string;
+  /** The decode artifact to write. */
+  outDir: string;
+  /** Mode, size, kernel, shrink-on-load. */
+  settings: DecodeSettings;
+  /** Adds a file to the artifact by reference (stream mode's shards). */
+  reference: (absolutePath: string, asPath: string) => void;
+  /** Decodes in flight (materialize). @default 4 */
+  concurrency?: number;
+  /** An image that does not decode (materialize). @default "fail" */
+  onError?: OnError;
+  /** Called after each record (materialize) with the number done. */
+  onProgress?: (done: number) => void;
+}
+
+/** What was written. */
+export interface DecodedDataset {
+  /** The artifact's index. */
+  index: RecordIndex;
+  /** Images left out (materialize, `on_error: skip`). */
+  skipped: SkippedRecord[];
+}
+
+/** Writes the decode artifact. */
+export async function writeDecodedDataset(
+  options: WriteDecodedDatasetOptions,
+): Promise<DecodedDataset> {
+  const { ingestDir, outDir, settings } = options;
+  const source = await readRecordIndex(ingestDir);
+  for (const name of ["labels.json", "class_counts.json"]) {
+    await Deno.copyFile(`${ingestDir}/${name}`, `${outDir}/${name}`);
+  }
+  let index = source;
+  let skipped: SkippedRecord[] = [];
+  if (settings.mode === "materialize") {
+    ({ index, skipped } = await materializeImages({
+      index: source,
+      sourceDir: ingestDir,
+      outDir,
+      imgSize: settings.imgSize,
+      kernel: settings.kernel,
+      concurrency: options.concurrency,
+      onError: options.onError,
+      onProgress: options.onProgress,
+    }));
+  } else {
+    for (const shard of source.shards) {
+      options.reference(`${ingestDir}/${shard}`, shard);
+    }
+  }
+  await writeRecordIndex(outDir, index);
+  const json = (value: unknown) => JSON.stringify(value, null, 1) + "\n";
+  await Deno.writeTextFile(
+    `${outDir}/decode.json`,
+    json({ ...settings, records: index.size, skipped: skipped.length }),
+  );
+  await Deno.writeTextFile(`${outDir}/report.json`, json({ skipped }));
+  return { index, skipped };
+}
