@@ -65,6 +65,9 @@ export class SandboxError extends Error {
   override name = "SandboxError";
 }
 
+/** The environment variable listing the GPU device nodes a stage child may use (comma-separated). */
+export const GPU_DEVICES_ENV = "PIPELINE_GPU_DEVICES";
+
 /** True when a usable bubblewrap binary exists at `path`. */
 export function bubblewrapAvailable(path = "/usr/bin/bwrap"): boolean {
   try {
@@ -98,10 +101,17 @@ export function permissionFlags(permissions: SandboxPermissions): string[] {
 
 /** Spawns `deno run` on the script with the given permissions. */
 export function spawnSandboxed(options: SandboxOptions): SandboxedProcess {
+  // Every child learns which GPU device nodes it may use (it cannot list /dev itself).
+  const devices = gpuDeviceNodes();
+  const permissions = {
+    ...options.permissions,
+    env: [...options.permissions.env, GPU_DEVICES_ENV],
+  };
+  const env = { ...options.env, [GPU_DEVICES_ENV]: devices.join(",") };
   const deno = Deno.execPath();
   const denoArgs = [
     "run",
-    ...permissionFlags(options.permissions),
+    ...permissionFlags(permissions),
     `--config=${options.configPath}`,
     "--frozen",
     options.script,
@@ -116,7 +126,7 @@ export function spawnSandboxed(options: SandboxOptions): SandboxedProcess {
   const process = new Deno.Command(command, {
     args,
     cwd: options.cwd,
-    env: options.env,
+    env,
     clearEnv: true,
     stdin: "piped",
     stdout: "piped",
@@ -164,7 +174,7 @@ function bubblewrapArgs(options: SandboxOptions, deno: string): string[] {
   for (const path of system) args.push("--ro-bind-try", path, path);
   args.push("--proc", "/proc", "--dev", "/dev");
   // GPU device nodes: a stage that may load a native GPU library needs them.
-  for (const device of gpuDevices()) {
+  for (const device of gpuDeviceNodes()) {
     args.push("--dev-bind-try", device, device);
   }
   const denoDir = options.env.DENO_DIR;
@@ -190,7 +200,13 @@ function bubblewrapArgs(options: SandboxOptions, deno: string): string[] {
   return args;
 }
 
-function gpuDevices(): string[] {
+/**
+ * GPU device nodes of this machine (`/dev/nvidia*`, `/dev/dri`). Reading
+ * /dev needs Deno's --allow-all, which only the runner has: it binds these
+ * into bubblewrap and tells every stage child about them through the
+ * {@linkcode GPU_DEVICES_ENV} variable.
+ */
+export function gpuDeviceNodes(): string[] {
   try {
     return [...Deno.readDirSync("/dev")]
       .filter((entry) => /^nvidia/.test(entry.name) || entry.name === "dri")

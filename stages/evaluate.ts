@@ -43,7 +43,6 @@ export default defineStage({
       description: "the decoded images (the holdout and train splits)",
     },
   },
-  permissions: { read: ["/dev/dri", "/dev/nvidiactl"] },
   async facts(p) {
     const { probeBackend, TFJS_VERSION } = await import("../lib/nn/backend.ts");
     const { backend, adapter } = await probeBackend(p.backend);

@@ -85,10 +85,6 @@ export default defineStage({
     decode: { description: "the decoded training images (the decode stage)" },
     model: { description: "the initial model (the model stage)" },
   },
-  permissions: {
-    // The backend probe looks for GPU device nodes.
-    read: ["/dev/dri", "/dev/nvidiactl"],
-  },
   async facts(p) {
     const { probeBackend, TFJS_VERSION } = await import("../lib/nn/backend.ts");
     const { backend, adapter } = await probeBackend(p.backend);
@@ -140,10 +136,11 @@ export default defineStage({
       },
       p.epochs,
     );
+    // Resolve `auto` once; the trainer and its workers get the concrete name.
     const { backend } = await probeBackend(p.backend);
     const trainer = await createTrainer({
       modelDir: ctx.inputs.model,
-      backend: p.backend,
+      backend,
       replicas: resolveReplicas(p.replicas, backend),
       workers: true,
       microBatch: p.micro_batch,

@@ -296,7 +296,8 @@ async function webgpuUnavailability(
   // stderr, once per thread): under auto, skip it when no GPU device node
   // exists at all.
   if (auto && options.gpu === undefined) {
-    const nodes = options.gpuDeviceNodes ?? ["/dev/dri", "/dev/nvidiactl"];
+    const nodes = options.gpuDeviceNodes ?? listedGpuDevices() ??
+      ["/dev/dri", "/dev/nvidiactl"];
     const present = await Promise.all(nodes.map((node) => exists(node, true)));
     if (!present.includes(true)) {
       return new BackendUnavailableError(
@@ -344,6 +345,23 @@ async function webgpuUnavailability(
     );
   }
   return description;
+}
+
+/**
+ * The GPU device nodes the pipeline runner exposes to this stage, from the
+ * PIPELINE_GPU_DEVICES variable it sets (a sandboxed stage cannot list /dev:
+ * Deno asks --allow-all for device files); undefined outside the runner.
+ */
+function listedGpuDevices(): string[] | undefined {
+  let listed: string | undefined;
+  try {
+    listed = Deno.env.get("PIPELINE_GPU_DEVICES");
+  } catch {
+    return undefined; // no permission: not run by the pipeline runner
+  }
+  return listed === undefined
+    ? undefined
+    : listed.split(",").filter((node) => node !== "");
 }
 
 /** Whether `path` exists; a path we may not read counts as present when `unknownIsPresent`. */

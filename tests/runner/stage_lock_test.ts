@@ -25,14 +25,17 @@ Deno.test("acquireStageLock() excludes a second holder and recovers from a holde
   const reader = holder.stdout.getReader();
   await reader.read(); // "locked"
   assert.deepStrictEqual(await tryAcquireStageLock(cache, KEY), undefined);
-  let waitedFor: number | undefined = -1;
-  const acquiring = acquireStageLock(cache, KEY, (pid) => waitedFor = pid);
+  const { promise: waiting, resolve: nowWaiting } = Promise.withResolvers<
+    number | undefined
+  >();
+  const acquiring = acquireStageLock(cache, KEY, nowWaiting);
+  // Kill the holder only once the second taker is blocked on the lock.
+  await waiting;
   holder.kill("SIGKILL");
   await holder.status;
   reader.releaseLock();
   await holder.stdout.cancel();
   const lock = await acquiring;
-  assert.ok(waitedFor !== -1, "the waiter was told it had to wait");
   assert.deepStrictEqual(
     (await Deno.readTextFile(`${cache}/locks/${KEY}.lock`)).trim(),
     String(Deno.pid),
