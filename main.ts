@@ -93,7 +93,12 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
   const file = positionals[0] ?? "pipeline.yaml";
-  const pipeline = await loadPipeline(file, { cacheDir: values.cache });
+  // A plan (status, --dry-run) is shown even where data is still missing.
+  const planOnly = command === "status" || values["dry-run"] === true;
+  const pipeline = await loadPipeline(file, {
+    cacheDir: values.cache,
+    requireData: !planOnly,
+  });
   switch (command) {
     case "run":
       return await run(pipeline, {
@@ -163,6 +168,17 @@ function printSummary(
       for (const line of tail) console.error(`    ${line}`);
     }
   }
+  const blocked = summary.stages.filter((s) =>
+    s.outcome.state === "would-run" && s.outcome.blockers.length > 0
+  );
+  if (blocked.length > 0) {
+    console.log("\nWhat stops this plan on this machine:");
+  }
+  for (const stage of blocked) {
+    if (stage.outcome.state === "would-run") {
+      printBlockers(stage.name, stage.outcome.blockers);
+    }
+  }
   const parts = dryRun
     ? [`${count("would-run")} would run`, `${count("cached")} cached`]
     : [`${count("ran")} ran`, `${count("cached")} cached`];
@@ -201,9 +217,20 @@ async function status(pipeline: Pipeline): Promise<number> {
       for (const reason of more) {
         console.log(`  ${" ".repeat(width)}         ${reason}`);
       }
+      printBlockers(stage.name, outcome.blockers);
     }
   }
   return 0;
+}
+
+function printBlockers(
+  stage: string,
+  blockers: readonly { message: string; hint?: string }[],
+): void {
+  for (const blocker of blockers) {
+    console.log(`  ${stage}: ${blocker.message}`);
+    if (blocker.hint) console.log(`    hint: ${blocker.hint}`);
+  }
 }
 
 async function gc(pipeline: Pipeline, dryRun: boolean): Promise<number> {

@@ -12,6 +12,7 @@ import {
   EVENT_MARKER,
   type StageDescription,
   type StageEvent,
+  type StageFacts,
   type StageJob,
   type StageProbe,
 } from "./_stage_protocol.ts";
@@ -119,13 +120,24 @@ async function describe(probe: StageProbe): Promise<StageDescription> {
   };
 }
 
-async function facts(probe: StageProbe): Promise<Record<string, string>> {
-  const definition = await loadDefinition(probe.module);
-  const params = definition.params.parse(probe.params ?? {});
-  const result = (await definition.facts?.(params)) ?? {};
-  return Object.fromEntries(
-    Object.entries(result).map(([k, v]) => [k, String(v)]),
-  );
+async function facts(probe: StageProbe): Promise<StageFacts> {
+  try {
+    const definition = await loadDefinition(probe.module);
+    const params = definition.params.parse(probe.params ?? {});
+    const result = (await definition.facts?.(params)) ?? {};
+    return {
+      ok: true,
+      facts: Object.fromEntries(
+        Object.entries(result).map(([k, v]) => [k, String(v)]),
+      ),
+    };
+  } catch (error) {
+    return {
+      ok: false,
+      error: errorMessage(error),
+      hint: (error as { hint?: string }).hint,
+    };
+  }
 }
 
 async function run(job: Extract<StageJob, { mode: "run" }>): Promise<void> {

@@ -56,6 +56,11 @@ export type StageDescription =
   | { ok: false; issues: ValueIssue[] }
   | { ok: false; loadError: string; hint?: string };
 
+/** A stage's facts, or why they could not be computed (e.g. a backend that is not installed). */
+export type StageFacts =
+  | { ok: true; facts: Record<string, string> }
+  | { ok: false; error: string; hint?: string };
+
 /** An event from a stage host. */
 export type StageEvent =
   | {

@@ -10,7 +10,11 @@
 import { atomicWrite } from "./_atomic_write.ts";
 import { canonicalJson } from "./canonical_json.ts";
 import { type Digest, digestBytes } from "./digest.ts";
-import type { StageDescription, StageProbe } from "./_stage_protocol.ts";
+import type {
+  StageDescription,
+  StageFacts,
+  StageProbe,
+} from "./_stage_protocol.ts";
 import type { SandboxOptions } from "./sandbox.ts";
 import { runStageProcess } from "./stage_process.ts";
 
@@ -87,12 +91,9 @@ export async function stageFacts(
   requests: readonly DescribeRequest[],
   sandbox: ProbeSandbox,
   granted: FactPermissions = { read: [], env: [], sys: [] },
-): Promise<Record<string, string>[]> {
+): Promise<StageFacts[]> {
   if (requests.length === 0) return [];
-  return await probe("facts", requests, sandbox, granted) as Record<
-    string,
-    string
-  >[];
+  return await probe("facts", requests, sandbox, granted) as StageFacts[];
 }
 
 /** What the stages' own declarations let a facts probe read (never write, load or reach). */

@@ -24,6 +24,7 @@ import {
   type RunRecord,
 } from "./run_record.ts";
 import { type StaleReason, staleReasons } from "./stale_reasons.ts";
+import type { StageFacts } from "./_stage_protocol.ts";
 import type { StatCache } from "./stat_cache.ts";
 import type { Store } from "./store.ts";
 import { materializeTree, removeTree, verifyTree } from "./tree.ts";
@@ -53,7 +54,7 @@ export interface RunState {
   /** Keys of each stage's last run of this pipeline file. */
   heads: Heads;
   /** Facts of each stage that declares some. */
-  facts: Map<string, Record<string, string>>;
+  facts: Map<string, StageFacts>;
   /** Runtime facts. */
   runtime: Record<string, string>;
 }
@@ -73,6 +74,16 @@ export interface Evaluation {
   cached?: { record: RunRecord; artifact: ArtifactRef };
   /** Why the stage must run (empty when cached). */
   reasons: StaleReason[];
+  /** What stops it from running here (a missing data path, an unusable backend); no key then. */
+  blockers: Blocker[];
+}
+
+/** Something that stops a stage from running on this machine. */
+export interface Blocker {
+  /** What is wrong. */
+  message: string;
+  /** What to do. */
+  hint?: string;
 }
 
 /** Evaluates `stage` given its upstream artifacts (undefined for upstream stages still to run). */
@@ -84,15 +95,30 @@ export async function evaluateStage(
 ): Promise<Evaluation> {
   const { pipeline, store } = state;
   const data: Record<string, Digest> = {};
+  const blockers: Blocker[] = [];
   for (const path of stage.dataPaths) {
-    const files = await hashTree(path, {
-      statCache: state.statCache,
-      hasher: state.hasher,
+    const name = relativeTo(pipeline.dir, path);
+    try {
+      const files = await hashTree(path, {
+        statCache: state.statCache,
+        hasher: state.hasher,
+      });
+      data[name] = await storeManifest(store, createManifest(files));
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      blockers.push({
+        message: `Cannot find data path "${name}"`,
+        hint:
+          "download or create it, or fix the path (relative to the pipeline file)",
+      });
+    }
+  }
+  const stageFacts = state.facts.get(stage.name);
+  if (stageFacts?.ok === false) {
+    blockers.push({
+      message: stageFacts.error,
+      hint: stageFacts.hint,
     });
-    data[relativeTo(pipeline.dir, path)] = await storeManifest(
-      store,
-      createManifest(files),
-    );
   }
   const inputs: Record<string, Digest | undefined> = {};
   for (const [input, upstreamName] of Object.entries(stage.needs)) {
@@ -105,10 +131,13 @@ export async function evaluateStage(
     params: stage.description.params,
     inputs,
     data,
-    facts: state.facts.get(stage.name) ?? {},
+    facts: stageFacts?.ok ? stageFacts.facts : {},
     seed: stage.seed,
     runtime: state.runtime,
   };
+  if (blockers.length > 0) {
+    return { facets, reasons: [{ kind: "new" }], blockers };
+  }
   const complete = Object.values(inputs).every((d) => d !== undefined);
   const key = complete ? await cacheKey(facets as Facets) : undefined;
 
@@ -122,6 +151,7 @@ export async function evaluateStage(
           key,
           cached: { record, artifact: checked.artifact },
           reasons: [],
+          blockers,
         };
       }
       await deleteRunRecord(pipeline.cacheDir, key);
@@ -129,17 +159,18 @@ export async function evaluateStage(
         facets,
         key,
         reasons: [{ kind: "damaged", files: checked.damaged }],
+        blockers,
       };
     }
   }
   if (forced !== undefined) {
-    return { facets, key, reasons: [{ kind: "forced", by: forced }] };
+    return { facets, key, reasons: [{ kind: "forced", by: forced }], blockers };
   }
   const headKey = state.heads[stage.name];
   const previous = headKey
     ? await readRunRecord(pipeline.cacheDir, headKey)
     : undefined;
-  if (!previous) return { facets, key, reasons: [{ kind: "new" }] };
+  if (!previous) return { facets, key, reasons: [{ kind: "new" }], blockers };
   const reasons = await staleReasons(
     previous.facets,
     facets,
@@ -150,6 +181,7 @@ export async function evaluateStage(
     facets,
     key,
     reasons: reasons.length > 0 ? reasons : [{ kind: "new" }],
+    blockers,
   };
 }
 

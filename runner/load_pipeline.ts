@@ -58,6 +58,12 @@ export interface LoadPipelineOptions {
   cacheDir?: string;
   /** The stat cache to use (else one under the cache directory is opened). */
   statCache?: StatCache;
+  /**
+   * Report a missing data path as a config error. A dry run or `status`
+   * turns this off to show the plan anyway (the stage is shown as blocked).
+   * @default true
+   */
+  requireData?: boolean;
 }
 
 /** Everything a child process needs that does not depend on the stage. */
@@ -174,6 +180,7 @@ export async function loadPipeline(
       ...stage.permissions.read,
     ];
     description.reads.forEach((relative, index) => {
+      if (options.requireData === false) return;
       const absolute = dataPaths[index];
       try {
         Deno.statSync(absolute);

@@ -161,6 +161,15 @@ export async function runPipeline(
       finish(stage, { state: "cached" }, evaluation.key);
       return;
     }
+    if (evaluation.blockers.length > 0 && !options.dryRun) {
+      artifacts.set(stage.name, undefined);
+      const [first, ...more] = evaluation.blockers;
+      throw new StageFailedError(
+        stage.name,
+        [first.message, ...more.map((b) => b.message)].join("; "),
+        { exitCode: null, logTail: [], hint: first.hint },
+      );
+    }
     if (options.dryRun || !selected.run.has(stage.name)) {
       artifacts.set(stage.name, undefined);
       if (!options.dryRun) {
@@ -180,7 +189,11 @@ export async function runPipeline(
       }
       finish(
         stage,
-        { state: "would-run", reasons: evaluation.reasons },
+        {
+          state: "would-run",
+          reasons: evaluation.reasons,
+          blockers: evaluation.blockers,
+        },
         evaluation.key,
       );
       return;

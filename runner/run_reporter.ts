@@ -6,6 +6,7 @@
  * @module
  */
 import type { StaleReason } from "./stale_reasons.ts";
+import type { Blocker } from "./evaluate_stage.ts";
 import type { StageFailedError } from "./stage_failed_error.ts";
 
 /** How one stage ended in a run. */
@@ -19,7 +20,7 @@ export type StageOutcome =
   | { state: "failed"; error: StageFailedError }
   | { state: "blocked"; by: string }
   | { state: "skipped" }
-  | { state: "would-run"; reasons: StaleReason[] };
+  | { state: "would-run"; reasons: StaleReason[]; blockers: Blocker[] };
 
 /** A progress report from a running stage. */
 export interface StageProgressEvent {

@@ -176,7 +176,9 @@ export function createTerminalReporter(
         : outcome.state === "failed"
         ? outcome.error.message
         : outcome.state === "would-run"
-        ? outcome.reasons.map((r: StaleReason) => formatReason(r)).join("; ")
+        ? (outcome.blockers.length > 0
+          ? "but cannot run here (see below)"
+          : outcome.reasons.map((r: StaleReason) => formatReason(r)).join("; "))
         : undefined;
       update(stage, {
         state: outcome.state,

@@ -13,8 +13,10 @@ import { sourceReads, type SourceSpec } from "../lib/dataset/source_spec.ts";
 const source = z.union([
   z.string().describe("a folder; its kind is detected"),
   z.strictObject({
-    tfrecord: z.string().describe("glob of the train part's shards"),
-    test: z.string().optional().describe("glob of the test part's shards"),
+    tfrecord: z.union([z.string(), z.array(z.string()).min(1)])
+      .describe("glob (or globs, one per dataset part) of the train shards"),
+    test: z.union([z.string(), z.array(z.string()).min(1)]).optional()
+      .describe("glob (or globs) of the test part's shards"),
     label_map: z.string().optional().describe("JSON, CSV or pickled dict"),
   }),
   z.strictObject({

@@ -37,8 +37,8 @@ export async function resolveSource(
     if ("tfrecord" in spec) {
       return {
         kind: "tfrecord",
-        train: await matchShards(spec.tfrecord, root),
-        test: spec.test ? await matchShards(spec.test, root) : [],
+        train: await matchShardGlobs(spec.tfrecord, root),
+        test: spec.test ? await matchShardGlobs(spec.test, root) : [],
         labelMap: spec.labelMap ? abs(spec.labelMap) : undefined,
       };
     }
@@ -91,6 +91,37 @@ export async function resolveSource(
     { file: dir },
     "Expected TFRecord shards (*.tfrecords; test* names form the test part), train.csv + train/ (Google Landmarks), or IDX files (train-images-idx3-ubyte.gz)",
   );
+}
+
+/**
+ * Shards of one glob, or of several (e.g. a dataset published in parts):
+ * with several, each shard's name starts with its glob's base folder name,
+ * so `part-1/train-000.tfrecords` and `part-2/train-000.tfrecords` stay apart.
+ */
+async function matchShardGlobs(
+  patterns: string | string[],
+  root: string,
+): Promise<{ path: string; name: string }[]> {
+  if (typeof patterns === "string") return await matchShards(patterns, root);
+  const shards: { path: string; name: string }[] = [];
+  const names = new Set<string>();
+  for (const pattern of patterns) {
+    const base = globBase(pattern);
+    const prefix = base.slice(base.lastIndexOf("/") + 1);
+    for (const shard of await matchShards(pattern, root)) {
+      const name = `${prefix}/${shard.name}`;
+      if (names.has(name)) {
+        throw new SourceError(
+          `Cannot tell shards apart: two globs give "${name}"`,
+          { file: shard.path },
+          "give each part its own folder",
+        );
+      }
+      names.add(name);
+      shards.push({ path: shard.path, name });
+    }
+  }
+  return shards;
 }
 
 async function matchShards(

@@ -11,7 +11,7 @@ export type SourceSpec =
   /** A folder whose kind is detected from its contents. */
   | string
   /** TFRecord shards: a glob for the train part, optionally one for the test part. */
-  | { tfrecord: string; test?: string; labelMap?: string }
+  | { tfrecord: string | string[]; test?: string | string[]; labelMap?: string }
   /** A Google-Landmarks folder. */
   | { landmarks: string; csv?: string }
   /** A folder of IDX files. */
@@ -21,11 +21,8 @@ export type SourceSpec =
 export function sourceReads(spec: SourceSpec): string[] {
   if (typeof spec === "string") return [spec];
   if ("tfrecord" in spec) {
-    return [
-      globBase(spec.tfrecord),
-      ...(spec.test ? [globBase(spec.test)] : []),
-      ...(spec.labelMap ? [spec.labelMap] : []),
-    ];
+    const globs = [spec.tfrecord, spec.test ?? []].flat();
+    return [...globs.map(globBase), ...(spec.labelMap ? [spec.labelMap] : [])];
   }
   if ("landmarks" in spec) return [spec.landmarks];
   return [spec.idx, ...(spec.labelMap ? [spec.labelMap] : [])];

@@ -94,7 +94,7 @@ export class BackendUnavailableError extends Error {
     readonly hint: string,
     options?: ErrorOptions,
   ) {
-    super(`${message}. ${hint}`, options);
+    super(message, options);
   }
 }
 

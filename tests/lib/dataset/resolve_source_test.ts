@@ -61,3 +61,35 @@ Deno.test("sourceReads() returns plain data paths: folders, glob bases and label
     "fm/map.csv",
   ]);
 });
+
+Deno.test("resolveSource() takes one glob per dataset part and keeps same-named shards of different parts apart", async () => {
+  const dir = await Deno.makeTempDir();
+  for (const part of ["part-1", "part-2"]) {
+    await Deno.mkdir(`${dir}/gld/${part}`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/gld/${part}/train-00.tfrecords`, "");
+  }
+  const source = await resolveSource({
+    tfrecord: ["gld/part-1/*.tfrecords", "gld/part-2/*.tfrecords"],
+  }, dir);
+  assert.ok(source.kind === "tfrecord");
+  assert.deepEqual(source.train.map((s) => s.name), [
+    "part-1/train-00.tfrecords",
+    "part-2/train-00.tfrecords",
+  ]);
+  assert.deepEqual(
+    sourceReads({
+      tfrecord: ["gld/part-1/*.tfrecords", "gld/part-2/*.tfrecords"],
+    }),
+    [
+      "gld/part-1",
+      "gld/part-2",
+    ],
+  );
+  await assert.rejects(
+    resolveSource({
+      tfrecord: ["gld/part-1/*.tfrecords", "gld/part-1/*.tfrecords"],
+    }, dir),
+    /Cannot tell shards apart/,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
