@@ -9,8 +9,9 @@ import {
   makeDecodeDir,
   makeIngestDir,
 } from "../../testdata/dataset_fixtures.ts";
+import { tempDir } from "../../testdata/temp_dir.ts";
 
-const root = await Deno.makeTempDir({ prefix: "image_dataset_test_" });
+const root = await tempDir("image_dataset_test_");
 const ingestDir = await makeIngestDir(root);
 const S = 16;
 const materialized = await makeDecodeDir(ingestDir, `${root}/materialize`, {
