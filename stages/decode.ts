@@ -102,7 +102,7 @@ export default defineStage({
         epoch: 0,
         batchSize: size,
         seed: ctx.seed,
-        prefetch: 0,
+        prefetch: 1,
       });
       const first = (await batches.next()).value!;
       await batches.return(undefined);

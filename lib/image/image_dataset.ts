@@ -18,7 +18,7 @@ import {
 } from "../dataset/record_index.ts";
 import { keyedRandom } from "../random/keyed_random.ts";
 import { decodeExample } from "../tfrecord/example.ts";
-import { Limiter } from "./_in_flight.ts";
+import { Limiter, mapInOrder } from "./_in_flight.ts";
 import { ShardFiles } from "./_shard_files.ts";
 import type {
   decodeSquare as DecodeSquare,
@@ -59,7 +59,7 @@ export interface BatchOptions {
   mode?: "train" | "eval";
   /** Skip to this step of the epoch (for resume). @default 0 */
   startStep?: number;
-  /** Batches prepared ahead of the consumer. @default 2 */
+  /** Batches assembled while the consumer holds one (at least 1). @default 2 */
   prefetch?: number;
   /** Stream mode: decodes in flight. @default 4 */
   concurrency?: number;
@@ -258,20 +258,14 @@ class Dataset implements ImageDataset {
         : new Float32Array(records.length * per);
       return this.#assemble(step, records, images, mode, epoch, seed, limiter);
     };
-    const ahead = Math.max(0, options.prefetch ?? 2);
-    const queue: Promise<Batch>[] = [];
-    let next = options.startStep ?? 0;
-    const fill = () => {
-      while (queue.length <= ahead && next < steps) {
-        const batch = make(next++);
-        batch.catch(() => {}); // rethrown when its turn comes
-        queue.push(batch);
-      }
-    };
-    fill();
-    while (queue.length > 0) {
-      const batch = await queue.shift()!;
-      fill();
+    // `prefetch` batches are assembled while the consumer holds one.
+    const inFlight = Math.max(1, options.prefetch ?? 2);
+    const first = options.startStep ?? 0;
+    const stepsLeft = Array.from(
+      { length: Math.max(0, steps - first) },
+      (_, k) => first + k,
+    );
+    for await (const batch of mapInOrder(stepsLeft, inFlight, make)) {
       yield batch;
       // The consumer asked for the next batch: this one's buffer is free.
       if (options.reuseBuffers) {

@@ -9,8 +9,9 @@ import {
 } from "../../lib/dataset/ingest_source.ts";
 import { makeIngestDir } from "../testdata/dataset_fixtures.ts";
 import { makeImage, writeShard } from "../testdata/image_fixtures.ts";
+import { tempDir } from "../testdata/temp_dir.ts";
 
-const root = await Deno.makeTempDir({ prefix: "decode_test_" });
+const root = await tempDir("decode_test_");
 const ingestDir = await makeIngestDir(root);
 
 async function runDecode(params: Record<string, unknown>, ingest = ingestDir) {

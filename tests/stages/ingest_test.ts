@@ -3,6 +3,7 @@ import ingest from "../../stages/ingest.ts";
 import { createStageContext } from "../../runner/stage_context.ts";
 import { readRecordIndex } from "../../lib/dataset/record_index.ts";
 import { idxGz, makeImage, writeShard } from "../testdata/image_fixtures.ts";
+import { tempDir } from "../testdata/temp_dir.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const PICKLES = new URL("../testdata/pickles/", import.meta.url).pathname;
@@ -11,7 +12,7 @@ async function runIngest(
   params: Record<string, unknown>,
   options: { pipelineDir?: string; seed?: number } = {},
 ) {
-  const outDir = await Deno.makeTempDir({ prefix: "ingest_out_" });
+  const outDir = await tempDir("ingest_out_");
   const { ctx, references } = createStageContext({
     stage: "ingest",
     params: ingest.params.parse(params),
@@ -99,7 +100,7 @@ Deno.test("ingest stage reads the default dataset with its own test split, refer
 });
 
 Deno.test("ingest stage: a glob with a pickled label map, split stratified and seeded", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const jpeg = await makeImage("jpeg", 20, 12);
   await writeShard(
     `${dir}/part-0.tfrecords`,
@@ -145,7 +146,7 @@ Deno.test("ingest stage: a glob with a pickled label map, split stratified and s
 });
 
 Deno.test("ingest stage: a corrupt record fails the stage, or is skipped, counted and reported", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const jpeg = await makeImage("jpeg", 20, 12);
   const offsets = await writeShard(
     `${dir}/train-0.tfrecords`,
@@ -185,7 +186,7 @@ Deno.test("ingest stage: a corrupt record fails the stage, or is skipped, counte
 });
 
 Deno.test("ingest stage converts a Google-Landmarks folder and IDX files into shards", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const ids = ["a00", "b11", "c22", "d33"];
   for (const id of ids) {
     await Deno.mkdir(`${dir}/gld/train/${id[0]}/${id[1]}/${id[2]}`, {

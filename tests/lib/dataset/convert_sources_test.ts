@@ -6,10 +6,11 @@ import { decodeExample } from "../../../lib/tfrecord/example.ts";
 import { readRecords } from "../../../lib/tfrecord/read_records.ts";
 import { RecordError } from "../../../lib/tfrecord/record_error.ts";
 import { idxGz, makeImage } from "../../testdata/image_fixtures.ts";
+import { tempDir } from "../../testdata/temp_dir.ts";
 
 /** A Google-Landmarks folder: 7 images of landmarks 900, 15 and 2000 (ids as in train.csv). */
 async function landmarkFolder(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "landmarks_" });
+  const dir = await tempDir("landmarks_");
   const rows = [
     ["a1b2", "900"],
     ["c3d4", "15"],
@@ -45,7 +46,7 @@ async function readShard(path: string) {
 
 Deno.test("convertLandmarks() maps landmark ids to contiguous labels in id order and shards the records", async () => {
   const dir = await landmarkFolder();
-  const out = await Deno.makeTempDir();
+  const out = await tempDir();
   const result = await convertLandmarks({
     dir,
     outDir: `${out}/shards`,
@@ -71,7 +72,7 @@ Deno.test("convertLandmarks() fails or skips a missing image by on_error", async
   const dir = await landmarkFolder();
   await Deno.remove(`${dir}/train/e/5/f/e5f6.jpg`);
   await Deno.writeTextFile(`${dir}/train/0/b/b/0bb2.jpg`, "not a jpeg");
-  const out = await Deno.makeTempDir();
+  const out = await tempDir();
   await assert.rejects(
     convertLandmarks({ dir, outDir: `${out}/a` }),
     (e: unknown) => {
@@ -116,7 +117,7 @@ Deno.test("convertLandmarks() names the line of a bad CSV row", async () => {
 });
 
 Deno.test("convertIdx() stores IDX images losslessly as grey PNG records with train and test parts", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "idx_" });
+  const dir = await tempDir("idx_");
   const images = Uint8Array.from(
     { length: 5 * 4 * 3 },
     (_, i) => (i * 11) & 0xff,
@@ -137,7 +138,7 @@ Deno.test("convertIdx() stores IDX images losslessly as grey PNG records with tr
     `${dir}/t10k-labels-idx1-ubyte.gz`,
     await idxGz([2], new Uint8Array([2, 2])),
   );
-  const out = await Deno.makeTempDir();
+  const out = await tempDir();
   const result = await convertIdx({
     dir,
     outDir: `${out}/shards`,
@@ -161,7 +162,7 @@ Deno.test("convertIdx() stores IDX images losslessly as grey PNG records with tr
 });
 
 Deno.test("convertIdx() refuses labels beyond the given label map", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "idx_" });
+  const dir = await tempDir("idx_");
   await Deno.writeFile(
     `${dir}/train-images-idx3-ubyte`,
     new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0]),

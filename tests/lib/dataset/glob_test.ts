@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { expandGlob, globBase } from "../../../lib/dataset/glob.ts";
+import { tempDir } from "../../testdata/temp_dir.ts";
 
 Deno.test("globBase() returns the static directory prefix", () => {
   assert.equal(globBase("data/gld/*.tfrecords"), "data/gld");
@@ -10,7 +11,7 @@ Deno.test("globBase() returns the static directory prefix", () => {
 });
 
 Deno.test("expandGlob() matches *, ?, [..] and ** in sorted order, hiding dot files", async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   for (
     const f of [
       "a/train-1.tfrecords",

@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { readIdx } from "../../../lib/dataset/idx_file.ts";
 import { SourceError } from "../../../lib/dataset/source_error.ts";
 import { idxGz } from "../../testdata/image_fixtures.ts";
+import { tempDir } from "../../testdata/temp_dir.ts";
 
 Deno.test("readIdx() reads gzipped and plain IDX arrays", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const data = Uint8Array.from({ length: 2 * 3 * 4 }, (_, i) => i);
   await Deno.writeFile(`${dir}/x.gz`, await idxGz([2, 3, 4], data));
   const gz = await readIdx(`${dir}/x.gz`);
@@ -19,7 +20,7 @@ Deno.test("readIdx() reads gzipped and plain IDX arrays", async () => {
 });
 
 Deno.test("readIdx() rejects other types and short files", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await Deno.writeFile(
     `${dir}/float`,
     new Uint8Array([0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0]),

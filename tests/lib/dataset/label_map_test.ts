@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { readLabelMap } from "../../../lib/dataset/label_map.ts";
 import { SourceError } from "../../../lib/dataset/source_error.ts";
+import { tempDir } from "../../testdata/temp_dir.ts";
 
 const PICKLES = new URL("../../testdata/pickles/", import.meta.url).pathname;
-const dir = await Deno.makeTempDir({ prefix: "label_map_test_" });
+const dir = await tempDir("label_map_test_");
 
 async function write(name: string, text: string): Promise<string> {
   await Deno.writeTextFile(`${dir}/${name}`, text);

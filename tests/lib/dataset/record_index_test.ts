@@ -4,6 +4,7 @@ import {
   RecordIndexBuilder,
   writeRecordIndex,
 } from "../../../lib/dataset/record_index.ts";
+import { tempDir } from "../../testdata/temp_dir.ts";
 
 Deno.test("writeRecordIndex() and readRecordIndex() round-trip every column past the builder's growth", async () => {
   const builder = new RecordIndexBuilder("tfrecord");
@@ -21,7 +22,7 @@ Deno.test("writeRecordIndex() and readRecordIndex() round-trip every column past
     });
   }
   const index = builder.finish(["shards/a.tfrecords", "shards/b.tfrecords"]);
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await writeRecordIndex(dir, index);
   const back = await readRecordIndex(dir);
   assert.equal(back.size, n);
@@ -47,7 +48,7 @@ Deno.test("writeRecordIndex() and readRecordIndex() round-trip every column past
 });
 
 Deno.test("readRecordIndex() rejects a damaged index", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const builder = new RecordIndexBuilder("pixels");
   builder.add({
     shard: 0,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { resolveSource } from "../../../lib/dataset/resolve_source.ts";
 import { sourceReads } from "../../../lib/dataset/source_spec.ts";
+import { tempDir } from "../../testdata/temp_dir.ts";
 
 const REPO = new URL("../../../", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -20,7 +21,7 @@ Deno.test("resolveSource() detects IDX and landmark folders and resolves explici
   const idx = await resolveSource("/usr/share/datasets/fashion-mnist", REPO)
     .catch(() => undefined);
   if (idx) assert.equal(idx.kind, "idx");
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await Deno.mkdir(`${dir}/gld/train`, { recursive: true });
   await Deno.writeTextFile(`${dir}/gld/train.csv`, "id,landmark_id\n");
   assert.deepEqual(await resolveSource("gld", dir), {

@@ -4,8 +4,9 @@ import { RecordError } from "../../../lib/tfrecord/record_error.ts";
 import { encodeExample } from "../../../lib/tfrecord/example.ts";
 import { TfRecordWriter } from "../../../lib/tfrecord/tfrecord_writer.ts";
 import { makeImage, writeShard } from "../../testdata/image_fixtures.ts";
+import { tempDir } from "../../testdata/temp_dir.ts";
 
-const dir = await Deno.makeTempDir({ prefix: "scan_shards_test_" });
+const dir = await tempDir("scan_shards_test_");
 const jpeg = await makeImage("jpeg", 30, 20);
 const png = await makeImage("png", 20, 30);
 const records = Array.from(

@@ -8,6 +8,7 @@ import {
   TfRecordWriter,
 } from "../../../lib/tfrecord/mod.ts";
 import { pythonMissing, runPython } from "../../testdata/python_peer.ts";
+import { tempFile } from "../../testdata/temp_dir.ts";
 
 const SCRIPT = new URL("../../testdata/tfrecord_interop.py", import.meta.url)
   .pathname;
@@ -37,7 +38,7 @@ Deno.test({
     "readRecords() and decodeExample() read what Python's protobuf and crcmod wrote",
   ignore: missing !== undefined,
   async fn() {
-    const path = await Deno.makeTempFile({ suffix: ".tfrecords" });
+    const path = await tempFile(`file".tfrecords"`);
     const expected = JSON.parse(await runPython(SCRIPT, ["write", path]));
     const got = [];
     for await (const r of readRecords(path)) {
@@ -56,7 +57,7 @@ Deno.test({
     "TfRecordWriter and encodeExample() write what Python's protobuf and crcmod read",
   ignore: missing !== undefined,
   async fn() {
-    const path = await Deno.makeTempFile({ suffix: ".tfrecords" });
+    const path = await tempFile(`file".tfrecords"`);
     const records: Record<string, Feature<bigint>>[] = [
       {
         image: {

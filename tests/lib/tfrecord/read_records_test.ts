@@ -3,6 +3,7 @@ import { frameRecord } from "../../../lib/tfrecord/frame_record.ts";
 import { readRecords } from "../../../lib/tfrecord/read_records.ts";
 import { RecordError } from "../../../lib/tfrecord/record_error.ts";
 import { TfRecordWriter } from "../../../lib/tfrecord/tfrecord_writer.ts";
+import { tempFile } from "../../testdata/temp_dir.ts";
 
 /** Records of varied sizes: empty, small, and larger than the reader's chunk. */
 function sampleRecords(): Uint8Array[] {
@@ -13,7 +14,7 @@ function sampleRecords(): Uint8Array[] {
 }
 
 async function writeSample(records: Uint8Array[]) {
-  const path = await Deno.makeTempFile({ suffix: ".tfrecords" });
+  const path = await tempFile(`file".tfrecords"`);
   const writer = await TfRecordWriter.create(path, { chunkBytes: 64 * 1024 });
   const offsets: number[] = [];
   for (const r of records) offsets.push((await writer.write(r)).offset);
@@ -132,7 +133,7 @@ Deno.test("readRecords() reports truncation inside the data and inside the heade
 });
 
 Deno.test("readRecords() skips CRC checks when told to", async () => {
-  const path = await Deno.makeTempFile();
+  const path = await tempFile();
   const framed = frameRecord(new Uint8Array([1, 2, 3]));
   framed[framed.length - 1] ^= 0xff;
   await Deno.writeFile(path, framed);

@@ -5,9 +5,10 @@ import {
   TfRecordWriter,
   type WrittenRecord,
 } from "../../../lib/tfrecord/tfrecord_writer.ts";
+import { tempFile } from "../../testdata/temp_dir.ts";
 
 Deno.test("TfRecordFile.read() returns records by offset, also with reads in flight together", async () => {
-  const path = await Deno.makeTempFile();
+  const path = await tempFile();
   const writer = await TfRecordWriter.create(path);
   const records = Array.from(
     { length: 50 },
@@ -29,7 +30,7 @@ Deno.test("TfRecordFile.read() returns records by offset, also with reads in fli
 });
 
 Deno.test("TfRecordFile.read() reports a CRC mismatch and a short file with the record's offset", async () => {
-  const path = await Deno.makeTempFile();
+  const path = await tempFile();
   const writer = await TfRecordWriter.create(path);
   const a = await writer.write(new Uint8Array(64).fill(1));
   const b = await writer.write(new Uint8Array(64).fill(2));
