@@ -113,9 +113,13 @@ async function referenceEntry(
   reference: ArtifactReference,
   options: CommitArtifactOptions,
 ): Promise<ManifestFile> {
+  // Follow links (a reference to a file that is itself a reference of an
+  // input artifact): the manifest names the file that holds the bytes.
+  let path: string;
   let info: Deno.FileInfo;
   try {
-    info = Deno.statSync(reference.absolutePath);
+    path = Deno.realPathSync(reference.absolutePath);
+    info = Deno.statSync(path);
   } catch {
     throw new ArtifactError(
       `Cannot reference "${reference.absolutePath}": it does not exist`,
@@ -130,26 +134,19 @@ async function referenceEntry(
   const identity = fileIdentity(info);
   let entry = options.statCache.get<{ digest: string; size: number }>(
     CONTENT_NAMESPACE,
-    reference.absolutePath,
+    path,
     identity,
   );
   if (entry === undefined) {
-    const { digest, sizeBytes } = (await options.hasher()).hash(
-      reference.absolutePath,
-    );
+    const { digest, sizeBytes } = (await options.hasher()).hash(path);
     entry = { digest, size: sizeBytes };
-    options.statCache.set(
-      CONTENT_NAMESPACE,
-      reference.absolutePath,
-      identity,
-      entry,
-    );
+    options.statCache.set(CONTENT_NAMESPACE, path, identity, entry);
   }
   return {
     path: reference.asPath,
     digest: entry.digest,
     size: entry.size,
-    external: reference.absolutePath,
+    external: path,
   };
 }
 

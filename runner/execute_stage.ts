@@ -95,8 +95,10 @@ export async function executeStage(
     }
   }
   const declared = stage.description.permissions;
+  // Data paths as written and as resolved: Deno checks the path a stage
+  // opens, which is the real one once code follows a symbolic link.
   const readable = [
-    ...stage.dataPaths,
+    ...stage.dataPaths.flatMap(withRealPath),
     ...Object.values(inputs),
     ...inputExternals,
   ];
@@ -303,6 +305,16 @@ function nativePackageDirs(packages: readonly string[]): string[] {
       `${root}/${entry}`
     );
   });
+}
+
+/** `path`, plus the path it resolves to when that differs (it crosses a symbolic link). */
+function withRealPath(path: string): string[] {
+  try {
+    const real = Deno.realPathSync(path);
+    return real === path ? [path] : [path, real];
+  } catch {
+    return [path];
+  }
 }
 
 function relativeLink(fromDir: string, to: string): string {

@@ -11,6 +11,7 @@
  */
 import { z } from "zod";
 import { defineStage } from "../runner/define_stage.ts";
+import { SHARP_PERMISSIONS } from "../lib/image/sharp_permissions.ts";
 
 const params = z.strictObject({
   img_size: z.number().int().min(8).max(2048).default(384),
@@ -47,11 +48,7 @@ export default defineStage({
   inputs: {
     ingest: { description: "the ingest artifact: index, shards, labels" },
   },
-  permissions: {
-    ffi: ["@img/sharp-linux-x64"],
-    env: ["npm_package_config_libvips", "MALLOC_ARENA_MAX"],
-    read: ["/usr/bin/ldd"],
-  },
+  permissions: SHARP_PERMISSIONS,
   async run(ctx) {
     const { writeDecodedDataset } = await import(
       "../lib/image/write_decoded_dataset.ts"

@@ -9,7 +9,12 @@
  * @module
  */
 import { defineStage, z } from "../stage.ts";
-import { BACKEND_NAMES, type BackendName } from "../lib/nn/backend.ts";
+import {
+  BACKEND_NAMES,
+  type BackendName,
+  NATIVE_TFJS_PACKAGES,
+} from "../lib/nn/backend.ts";
+import { SHARP_PERMISSIONS } from "../lib/image/sharp_permissions.ts";
 import { KNN_VOTINGS } from "../lib/metrics/knn_predict.ts";
 
 const params = z.strictObject({
@@ -42,6 +47,11 @@ export default defineStage({
     decode: {
       description: "the decoded images (the holdout and train splits)",
     },
+  },
+  // sharp decodes a stream-mode dataset; the native TensorFlow backends load an addon too.
+  permissions: {
+    ...SHARP_PERMISSIONS,
+    ffi: [...SHARP_PERMISSIONS.ffi, ...NATIVE_TFJS_PACKAGES],
   },
   async facts(p) {
     const { probeBackend, TFJS_VERSION } = await import("../lib/nn/backend.ts");

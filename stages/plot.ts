@@ -8,6 +8,7 @@
  */
 import { defineStage } from "../runner/define_stage.ts";
 import { z } from "zod";
+import { SHARP_PERMISSIONS } from "../lib/image/sharp_permissions.ts";
 
 export default defineStage({
   description:
@@ -28,12 +29,8 @@ export default defineStage({
     train: { optional: true, description: "history.json" },
     evaluate: { optional: true, description: "metrics.json" },
   },
-  permissions: {
-    // sharp rasterises the SVGs; what its native addon needs to load.
-    ffi: ["@img/sharp-linux-x64"],
-    env: ["npm_package_config_libvips", "MALLOC_ARENA_MAX"],
-    read: ["/usr/bin/ldd"],
-  },
+  // sharp rasterises the SVGs.
+  permissions: SHARP_PERMISSIONS,
   async run(ctx) {
     const { loadReportData } = await import(
       "../lib/report/load_report_data.ts"

@@ -12,7 +12,12 @@
  * @module
  */
 import { defineStage, z } from "../stage.ts";
-import { BACKEND_NAMES, type BackendName } from "../lib/nn/backend.ts";
+import {
+  BACKEND_NAMES,
+  type BackendName,
+  NATIVE_TFJS_PACKAGES,
+} from "../lib/nn/backend.ts";
+import { SHARP_PERMISSIONS } from "../lib/image/sharp_permissions.ts";
 
 const rampCosine = z.strictObject({
   schedule: z.literal("ramp-cosine"),
@@ -84,6 +89,11 @@ export default defineStage({
   inputs: {
     decode: { description: "the decoded training images (the decode stage)" },
     model: { description: "the initial model (the model stage)" },
+  },
+  // sharp decodes a stream-mode dataset; the native TensorFlow backends load an addon too.
+  permissions: {
+    ...SHARP_PERMISSIONS,
+    ffi: [...SHARP_PERMISSIONS.ffi, ...NATIVE_TFJS_PACKAGES],
   },
   async facts(p) {
     const { probeBackend, TFJS_VERSION } = await import("../lib/nn/backend.ts");
@@ -179,6 +189,8 @@ export default defineStage({
               epoch,
               batchSize: p.batch_size,
               seed: ctx.seed,
+              // The trainer copies a batch before step() returns: reuse the buffers.
+              reuseBuffers: true,
             })
           ) {
             if (step++ >= steps) break;

@@ -98,6 +98,12 @@ export class BackendUnavailableError extends Error {
   }
 }
 
+/** The optional native TensorFlow packages: a stage that may load them declares them as ffi packages. */
+export const NATIVE_TFJS_PACKAGES = [
+  "@tensorflow/tfjs-node-gpu",
+  "@tensorflow/tfjs-node",
+] as const;
+
 const NATIVE_PACKAGE: Record<"tensorflow-gpu" | "tensorflow", string> = {
   "tensorflow-gpu": "@tensorflow/tfjs-node-gpu",
   "tensorflow": "@tensorflow/tfjs-node",
