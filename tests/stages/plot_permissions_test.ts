@@ -1,54 +1,38 @@
 import assert from "node:assert/strict";
-import plot from "../../stages/plot.ts";
+import { loadPipeline, runPipeline } from "../../mod.ts";
 import { fixtureInputs } from "../lib/report/_fixtures.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const COPY_STAGE =
+  new URL("../testdata/copy_dir_stage.ts", import.meta.url).pathname;
 
-/** The folder of an installed npm package's files (node_modules/.deno/<name>@<version>). */
-function packageDir(name: string): string {
-  const prefix = `${name.replace("/", "+")}@`;
-  const entry = [...Deno.readDirSync(`${ROOT}node_modules/.deno`)]
-    .find((e) => e.name.startsWith(prefix));
-  if (!entry) throw new Error(`Cannot find the installed package "${name}"`);
-  return `${ROOT}node_modules/.deno/${entry.name}`;
+for (const confine of ["auto", "never"] as const) {
+  Deno.test(`plot runs through the runner with only the permissions it declares (bubblewrap: ${confine})`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "plot_perm_" });
+    try {
+      const inputs = fixtureInputs("one_epoch");
+      const fixtures = Object.entries(inputs).map(([name, path]) =>
+        `  fixture_${name}:\n    uses: ${COPY_STAGE}\n    with: { from: ${path} }\n`
+      ).join("");
+      const needs = Object.keys(inputs).map((name) =>
+        `${name}: fixture_${name}`
+      ).join(", ");
+      await Deno.writeTextFile(
+        `${dir}/pipeline.yaml`,
+        `name: plot-permissions\nstages:\n${fixtures}  plot:\n    uses: plot\n    needs: { ${needs} }\n`,
+      );
+      const summary = await runPipeline(
+        await loadPipeline(`${dir}/pipeline.yaml`),
+        { confine },
+      );
+      const plot = summary.stages.find((s) => s.name === "plot")!;
+      assert.equal(plot.outcome.state, "ran", JSON.stringify(plot.outcome));
+      const png = await Deno.readFile(`${dir}/outputs/plot/loss.png`);
+      assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
+      const html = await Deno.readTextFile(`${dir}/outputs/plot/report.html`);
+      assert.match(html, /<script/);
+    } finally {
+      await new Deno.Command("chmod", { args: ["-R", "u+w", dir] }).output();
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
 }
-
-Deno.test("plot runs with only the permissions it declares (as the runner grants them)", async () => {
-  const outDir = await Deno.makeTempDir({ prefix: "plot_perm_" });
-  const inputs = fixtureInputs("one_epoch");
-  const declared = plot.permissions!;
-  try {
-    const args = [
-      "run",
-      "--no-prompt",
-      // Reads: its code, its inputs, node_modules (the vega bundles) and
-      // what it declares.
-      `--allow-read=${
-        [
-          `${ROOT}stages/plot.ts`,
-          `${ROOT}lib`,
-          `${ROOT}runner`,
-          ...Object.values(inputs),
-          `${ROOT}node_modules`,
-          ...declared.read!,
-        ].join(",")
-      }`,
-      `--allow-write=${outDir}`,
-      `--allow-ffi=${declared.ffi!.map(packageDir).join(",")}`,
-      `--allow-env=${declared.env!.join(",")}`,
-      `${ROOT}tests/stages/_stage_host.ts`,
-      `${ROOT}stages/plot.ts`,
-      JSON.stringify({ params: {}, inputs, outDir }),
-    ];
-    const output = await new Deno.Command(Deno.execPath(), { args, cwd: ROOT })
-      .output();
-    const stderr = new TextDecoder().decode(output.stderr);
-    assert.equal(output.code, 0, stderr);
-    const summary = JSON.parse(new TextDecoder().decode(output.stdout));
-    assert.ok(summary.charts.length > 5);
-    const png = await Deno.readFile(`${outDir}/loss.png`);
-    assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
-  } finally {
-    await Deno.remove(outDir, { recursive: true });
-  }
-});
