@@ -16,6 +16,7 @@ import {
   collectGarbage,
   ConfigError,
   createTerminalReporter,
+  displayPath,
   formatDuration,
   formatReason,
   loadPipeline,
@@ -129,7 +130,7 @@ async function run(
   Deno.addSignalListener("SIGTERM", onSignal);
   const reporter = createTerminalReporter();
   console.log(
-    `pipeline "${pipeline.name}" (${shortPath(pipeline.path)})${
+    `pipeline "${pipeline.name}" (${displayPath(pipeline.path)})${
       options.dryRun ? ", dry run" : ""
     }`,
   );
@@ -164,7 +165,7 @@ function printSummary(
     if (error.hint) console.error(`  hint: ${error.hint}`);
     const tail = error.options.logTail.slice(-LOG_TAIL_LINES);
     if (tail.length > 0 && error.options.logFile) {
-      console.error(`  last lines of ${shortPath(error.options.logFile)}:`);
+      console.error(`  last lines of ${displayPath(error.options.logFile)}:`);
       for (const line of tail) console.error(`    ${line}`);
     }
   }
@@ -195,15 +196,15 @@ function printSummary(
         );
       }
     }
-    console.log(`outputs in ${shortPath(pipeline.outputsDir)}/`);
+    console.log(`outputs in ${displayPath(pipeline.outputsDir)}/`);
   }
 }
 
 async function status(pipeline: Pipeline): Promise<number> {
   const summary = await runPipeline(pipeline, { dryRun: true });
   console.log(
-    `pipeline "${pipeline.name}" (${shortPath(pipeline.path)}), cache ${
-      shortPath(pipeline.cacheDir)
+    `pipeline "${pipeline.name}" (${displayPath(pipeline.path)}), cache ${
+      displayPath(pipeline.cacheDir)
     }`,
   );
   const width = Math.max(...summary.stages.map((s) => s.name.length));
@@ -245,11 +246,6 @@ async function gc(pipeline: Pipeline, dryRun: boolean): Promise<number> {
   return 0;
 }
 
-function shortPath(path: string): string {
-  return path.startsWith(`${Deno.cwd()}/`)
-    ? path.slice(Deno.cwd().length + 1)
-    : path;
-}
 
 try {
   Deno.exit(await main(Deno.args));

@@ -56,3 +56,4 @@ export { ConfigError, formatProblem } from "./runner/config_error.ts";
 export type { ConfigProblem, SourceSpan } from "./runner/config_error.ts";
 export { StageFailedError } from "./runner/stage_failed_error.ts";
 export { formatDuration } from "./runner/format_duration.ts";
+export { displayPath } from "./runner/display_path.ts";

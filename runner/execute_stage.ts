@@ -24,6 +24,8 @@ import type { StaleReason } from "./stale_reasons.ts";
 import { materializeTree, removeTree } from "./tree.ts";
 import { RUN_INFO_FILE } from "./manifest.ts";
 import type { SourceSpan } from "./config_error.ts";
+import { displayPath } from "./display_path.ts";
+import { nativePackageDirs } from "./_native_packages.ts";
 
 /** Options of {@linkcode executeStage}. */
 export interface ExecuteOptions {
@@ -114,7 +116,10 @@ export async function executeStage(
     write: [staging, checkpointDir, ...stage.permissions.write],
     env: [...declared.env, ...stage.permissions.env],
     net: [...declared.net, ...stage.permissions.net],
-    ffi: nativePackageDirs([...declared.ffi, ...stage.permissions.ffi]),
+    ffi: nativePackageDirs(`${PROJECT_ROOT}/node_modules/.deno`, [
+      ...declared.ffi,
+      ...stage.permissions.ffi,
+    ]),
     sys: [...declared.sys, ...stage.permissions.sys],
   };
   const env = childBaseEnv();
@@ -269,44 +274,6 @@ export async function executeStage(
   }
 }
 
-/** Points `outputs/<stage>` at the artifact's tree (an atomic symlink swap). */
-export async function linkOutput(
-  outputsDir: string,
-  stage: string,
-  tree: string,
-): Promise<void> {
-  await Deno.mkdir(outputsDir, { recursive: true });
-  const link = `${outputsDir}/${stage}`;
-  const target = relativeLink(outputsDir, tree);
-  try {
-    if ((await Deno.readLink(link)) === target) return;
-  } catch { /* missing or not a link */ }
-  try {
-    const info = await Deno.lstat(link);
-    if (!info.isSymlink) await removeTree(link);
-  } catch { /* missing */ }
-  const temp = `${link}.tmp-${Deno.pid}`;
-  await Deno.remove(temp).catch(() => {});
-  await Deno.symlink(target, temp);
-  await Deno.rename(temp, link);
-}
-
-/** Folders of the named npm packages in node_modules (the `--allow-ffi` paths). */
-function nativePackageDirs(packages: readonly string[]): string[] {
-  if (packages.length === 0) return [];
-  const root = `${PROJECT_ROOT}/node_modules/.deno`;
-  let entries: string[] = [];
-  try {
-    entries = [...Deno.readDirSync(root)].map((e) => e.name);
-  } catch { /* no node_modules: nothing to allow */ }
-  return packages.flatMap((name) => {
-    const prefix = `${name.replace("/", "+")}@`;
-    return entries.filter((entry) => entry.startsWith(prefix)).map((entry) =>
-      `${root}/${entry}`
-    );
-  });
-}
-
 /** `path`, plus the path it resolves to when that differs (it crosses a symbolic link). */
 function withRealPath(path: string): string[] {
   try {
@@ -317,28 +284,12 @@ function withRealPath(path: string): string[] {
   }
 }
 
-function relativeLink(fromDir: string, to: string): string {
-  const a = fromDir.split("/").filter(Boolean);
-  const b = to.split("/").filter(Boolean);
-  let common = 0;
-  while (common < a.length && common < b.length && a[common] === b[common]) {
-    common++;
-  }
-  return [...Array(a.length - common).fill(".."), ...b.slice(common)].join("/");
-}
-
 /** Names a key of the stage in the pipeline file, for hints. */
 function yamlKey(at: SourceSpan, stage: string): (field: string) => string {
   return (field) =>
     `stages.${stage}.${field} in ${
-      relativePath(at.file)
+      displayPath(at.file)
     } (stage at line ${at.line})`;
-}
-
-function relativePath(path: string): string {
-  return path.startsWith(`${Deno.cwd()}/`)
-    ? path.slice(Deno.cwd().length + 1)
-    : path;
 }
 
 function isInside(path: string, root: string): boolean {

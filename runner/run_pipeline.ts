@@ -6,9 +6,7 @@
  *
  * @module
  */
-import { closestName } from "./_closest_name.ts";
 import { runtimeFacts } from "./cache_key.ts";
-import { ConfigError } from "./config_error.ts";
 import { type Digest, digestBytes, lazyFileHasher } from "./digest.ts";
 import { stageFacts } from "./describe_stages.ts";
 import {
@@ -17,7 +15,8 @@ import {
   type Evaluation,
   type RunState,
 } from "./evaluate_stage.ts";
-import { executeStage, linkOutput } from "./execute_stage.ts";
+import { executeStage } from "./execute_stage.ts";
+import { linkOutput } from "./link_output.ts";
 import {
   type LoadedStage,
   type Pipeline,
@@ -38,6 +37,12 @@ import { removeTree } from "./tree.ts";
 import { StageFailedError } from "./stage_failed_error.ts";
 import type { StaleReason } from "./stale_reasons.ts";
 import { Store } from "./store.ts";
+import { displayPath } from "./display_path.ts";
+import {
+  checkStageFlags,
+  forcedStages,
+  selectStages,
+} from "./_stage_selection.ts";
 
 /** Options of {@linkcode runPipeline}. */
 export interface RunOptions {
@@ -182,7 +187,7 @@ export async function runPipeline(
             exitCode: null,
             logTail: [],
             hint: `run it first (deno task run ${
-              relative(pipeline.path)
+              displayPath(pipeline.path)
             } --only ${stage.name}), or drop --only`,
           },
         );
@@ -307,69 +312,6 @@ async function removeStaleStaging(cacheDir: string): Promise<void> {
   }
 }
 
-function checkStageFlags(pipeline: Pipeline, options: RunOptions): void {
-  const names = pipeline.stages.map((s) => s.name);
-  const problems = [
-    ...(options.from ? [["--from", options.from]] : []),
-    ...(options.only ? [["--only", options.only]] : []),
-    ...(options.force ?? []).map((name) => ["--force", name]),
-  ].filter(([, name]) => !names.includes(name)).map(([flag, name]) => {
-    const suggestion = closestName(name, names);
-    return {
-      at: { file: relative(pipeline.path), line: 1, column: 1 },
-      message: `Cannot find stage "${name}" given to ${flag}`,
-      hint: suggestion
-        ? `did you mean "${suggestion}"?`
-        : `stages: ${names.join(", ")}`,
-    };
-  });
-  if (problems.length > 0) throw new ConfigError(problems);
-}
-
-/** Which stages are evaluated and which may run. */
-function selectStages(
-  pipeline: Pipeline,
-  options: RunOptions,
-): { evaluate: Set<string>; run: Set<string> } {
-  const all = new Set(pipeline.stages.map((s) => s.name));
-  if (!options.only) return { evaluate: all, run: all };
-  const evaluate = new Set<string>();
-  const visit = (name: string) => {
-    if (evaluate.has(name)) return;
-    evaluate.add(name);
-    for (
-      const upstream of Object.values(
-        pipeline.stages.find((s) => s.name === name)!.needs,
-      )
-    ) visit(upstream);
-  };
-  visit(options.only);
-  return { evaluate, run: new Set([options.only]) };
-}
-
-function forcedStages(
-  pipeline: Pipeline,
-  options: RunOptions,
-): Map<string, "force" | "from"> {
-  const forced = new Map<string, "force" | "from">();
-  for (const name of options.force ?? []) forced.set(name, "force");
-  if (options.from) {
-    forced.set(options.from, "from");
-    for (const stage of pipeline.stages) {
-      if (Object.values(stage.needs).some((u) => forced.get(u) === "from")) {
-        forced.set(stage.name, "from");
-      }
-    }
-  }
-  return forced;
-}
-
 function describeReasons(reasons: readonly StaleReason[]): string {
   return reasons.map((r) => r.kind).join(", ");
-}
-
-function relative(path: string): string {
-  return path.startsWith(`${Deno.cwd()}/`)
-    ? path.slice(Deno.cwd().length + 1)
-    : path;
 }

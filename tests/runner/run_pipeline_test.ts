@@ -13,6 +13,21 @@ import {
   type StaleReason,
 } from "../../mod.ts";
 
+/** A reporter that keeps why each stage started. */
+function reasonRecorder(): {
+  reasons: Record<string, StaleReason[]>;
+  reporter: RunReporter;
+} {
+  const reasons: Record<string, StaleReason[]> = {};
+  return {
+    reasons,
+    reporter: {
+      ...SILENT_REPORTER,
+      stageStarted: (stage, info) => reasons[stage] = info.reasons,
+    },
+  };
+}
+
 Deno.test("runPipeline() runs every stage once, then finds all of them cached", async () => {
   const dir = await makeToyProject();
   try {
@@ -48,11 +63,7 @@ Deno.test("runPipeline() re-runs only a stage whose param changed and its depend
       `${dir}/pipeline.yaml`,
       yaml.replace("count: 3", "count: 4"),
     );
-    const reasons: Record<string, StaleReason[]> = {};
-    const reporter: RunReporter = {
-      ...SILENT_REPORTER,
-      stageStarted: (stage, info) => reasons[stage] = info.reasons,
-    };
+    const { reasons, reporter } = reasonRecorder();
     const summary = await runToy(dir, { reporter });
     assert.deepStrictEqual(states(summary), {
       gen: "ran",
@@ -91,11 +102,7 @@ Deno.test("runPipeline() re-runs a stage when a helper module it imports changes
       gen2: "cached",
     });
     await Deno.writeTextFile(`${dir}/helper.ts`, helper.replace('"#"', '"@"'));
-    const reasons: Record<string, StaleReason[]> = {};
-    const reporter: RunReporter = {
-      ...SILENT_REPORTER,
-      stageStarted: (stage, info) => reasons[stage] = info.reasons,
-    };
+    const { reasons, reporter } = reasonRecorder();
     const summary = await runToy(dir, { reporter });
     assert.deepStrictEqual(states(summary), {
       gen: "ran",
@@ -122,11 +129,7 @@ Deno.test("runPipeline() rebuilds a damaged stored output and keeps dependants c
     // outputs/gen/f0.txt is a hard link to the stored object: damage both.
     await Deno.chmod(`${dir}/outputs/gen/f0.txt`, 0o644);
     await Deno.writeTextFile(`${dir}/outputs/gen/f0.txt`, "tampered\n");
-    const reasons: Record<string, StaleReason[]> = {};
-    const reporter: RunReporter = {
-      ...SILENT_REPORTER,
-      stageStarted: (stage, info) => reasons[stage] = info.reasons,
-    };
+    const { reasons, reporter } = reasonRecorder();
     const summary = await runToy(dir, { reporter });
     assert.deepStrictEqual(states(summary), {
       gen: "ran",
@@ -246,11 +249,7 @@ stages:
     assert.deepStrictEqual(states(await runToy(dir)), { machine: "ran" });
     assert.deepStrictEqual(states(await runToy(dir)), { machine: "cached" });
     Deno.env.set("TOY_MACHINE", "gpu-b");
-    const reasons: Record<string, StaleReason[]> = {};
-    const reporter: RunReporter = {
-      ...SILENT_REPORTER,
-      stageStarted: (stage, info) => reasons[stage] = info.reasons,
-    };
+    const { reasons, reporter } = reasonRecorder();
     assert.deepStrictEqual(states(await runToy(dir, { reporter })), {
       machine: "ran",
     });

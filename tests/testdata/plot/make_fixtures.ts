@@ -24,18 +24,12 @@ import type { Random } from "../../../lib/random/keyed_random.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
 const FASHION = "/usr/share/datasets/fashion-mnist";
-const FASHION_NAMES = [
-  "T-shirt/top",
-  "Trouser",
-  "Pullover",
-  "Dress",
-  "Coat",
-  "Sandal",
-  "Shirt",
-  "Sneaker",
-  "Bag",
-  "Ankle boot",
-];
+/** The Fashion-MNIST class names, from the default dataset's label map. */
+const FASHION_NAMES: string[] = JSON.parse(
+  Deno.readTextFileSync(
+    new URL("../../../data/fashion-mnist/label_map.json", import.meta.url),
+  ),
+).map((entry: { name: string }) => entry.name);
 
 interface RunSpec {
   dir: string;
