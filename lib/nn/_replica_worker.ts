@@ -82,7 +82,10 @@ async function handle(request: Request, s: WorkerState): Promise<Reply> {
     case "grad": {
       const replica = need(s.replica);
       const t0 = performance.now();
-      const result = replica.computeGradients(request.images, request.labels);
+      const result = await replica.computeGradients(
+        request.images,
+        request.labels,
+      );
       const t1 = performance.now();
       // A lone replica (no shared buffer) keeps its gradients as they are.
       if (s.regions !== undefined) {

@@ -185,14 +185,15 @@ export class KerasAdam extends tf.Optimizer {
     const half = values.length / 2;
     this.#disposeSlots();
     // Fresh copies: the moments are updated in place and must own their data.
-    const copy = (t: tf.Tensor) =>
-      tf.tidy(() => tf.variable(tf.tensor(t.dataSync(), t.shape), false));
+    // (read asynchronously: the webgpu backend cannot read synchronously under Deno)
+    const copy = async (t: tf.Tensor) =>
+      tf.variable(tf.tensor(await t.data(), t.shape), false);
     for (let i = 0; i < half; i++) {
       const name = values[i].name.replace(/\/m$/, "");
       this.#slots.push({
         name,
-        m: copy(values[i].tensor),
-        v: copy(values[i + half].tensor),
+        m: await copy(values[i].tensor),
+        v: await copy(values[i + half].tensor),
       });
     }
   }

@@ -32,7 +32,7 @@ export async function readTfjsWeights(
       const tensor = tensors[spec.name];
       out.set(weightKey(spec.name), {
         shape: tensor.shape,
-        data: (tensor.dataSync() as Float32Array).slice(),
+        data: (await tensor.data() as Float32Array).slice(),
       });
     }
   } finally {

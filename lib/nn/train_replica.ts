@@ -126,7 +126,10 @@ export class TrainReplica {
    * Forward and backward pass on `images` (`[n, S, S, 3]`, flattened) and
    * `labels` (`[n]`); keeps the gradients for {@linkcode apply}.
    */
-  computeGradients(images: Float32Array, labels: Int32Array): StepResult {
+  async computeGradients(
+    images: Float32Array,
+    labels: Int32Array,
+  ): Promise<StepResult> {
     this.discard();
     const n = labels.length, pixels = this.imgSize * this.imgSize * 3;
     if (n === 0) {
@@ -155,7 +158,7 @@ export class TrainReplica {
         MAX_MICRO_BATCHES) + micro;
     if (size === n) {
       setDropoutStep(this.#model, maskStep(0));
-      const pass = this.#pass(images, labels);
+      const pass = await this.#pass(images, labels);
       this.#grads = pass.grads;
       return this.#result(pass.loss, pass.ranks);
     }
@@ -170,7 +173,7 @@ export class TrainReplica {
         this.#model.nonTrainableWeights.forEach((v, i) => v.write(previous[i]));
       }
       setDropoutStep(this.#model, maskStep(start / size));
-      const pass = this.#pass(
+      const pass = await this.#pass(
         images.subarray(start * pixels, end * pixels),
         labels.subarray(start, end),
       );
@@ -195,12 +198,12 @@ export class TrainReplica {
   }
 
   /** Forward and backward on one (micro-)batch; a wasm abort (heap exhausted) gets a hint. */
-  #pass(
+  async #pass(
     images: Float32Array,
     labels: Int32Array,
-  ): { loss: number; ranks: ArrayLike<number>; grads: tf.Tensor[] } {
+  ): Promise<{ loss: number; ranks: ArrayLike<number>; grads: tf.Tensor[] }> {
     try {
-      return this.#passUnchecked(images, labels);
+      return await this.#passUnchecked(images, labels);
     } catch (error) {
       if (
         error instanceof WebAssembly.RuntimeError &&
@@ -215,10 +218,10 @@ export class TrainReplica {
     }
   }
 
-  #passUnchecked(
+  async #passUnchecked(
     images: Float32Array,
     labels: Int32Array,
-  ): { loss: number; ranks: ArrayLike<number>; grads: tf.Tensor[] } {
+  ): Promise<{ loss: number; ranks: ArrayLike<number>; grads: tf.Tensor[] }> {
     const n = labels.length, s = this.imgSize;
     const x = tf.tensor4d(images, [n, s, s, 3]);
     const y = tf.tensor2d(labels, [n, 1], "int32");
@@ -241,8 +244,9 @@ export class TrainReplica {
       );
       return tf.sum(tf.cast(tf.greater(logits!, truth), "int32"), 1);
     });
-    const rankValues = ranks.dataSync();
-    const loss = value.dataSync()[0];
+    // Asynchronous reads: the webgpu backend cannot read synchronously under Deno.
+    const rankValues = await ranks.data();
+    const loss = (await value.data())[0];
     tf.dispose([x, y, logits!, ranks, value]);
     return {
       loss,

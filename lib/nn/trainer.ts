@@ -198,20 +198,20 @@ function localTrainer(
     classes: replica.classes,
     topK: replica.topK,
     replicas: 1,
-    step(images, labels, lr) {
+    async step(images, labels, lr) {
       const t0 = performance.now();
-      const { loss, correct } = replica.computeGradients(images, labels);
+      const { loss, correct } = await replica.computeGradients(images, labels);
       const t1 = performance.now();
       const applied = Number.isFinite(loss);
       if (applied) replica.apply(lr);
       else replica.discard();
       const t2 = performance.now();
-      return Promise.resolve({
+      return {
         loss,
         correct,
         applied,
         ms: { compute: t1 - t0, exchange: 0, update: t2 - t1, total: t2 - t0 },
-      });
+      };
     },
     saveCheckpoint: (dir, state) => saveReplica(replica, dir, state ?? null),
     loadCheckpoint: (dir) => loadReplica(replica, dir, adam),

@@ -320,10 +320,48 @@ Deno.test("TrainReplica draws dropout masks per replica: same index, same loss; 
       { index, count: 2 },
     );
     const { images, labels } = batch(0);
-    const { loss } = replica.computeGradients(images, labels);
+    const { loss } = await replica.computeGradients(images, labels);
     replica.dispose();
     return loss;
   };
   const [a, b, c] = [await lossFor(0), await lossFor(0), await lossFor(1)];
   if (a !== b || a === c) throw new Error(`losses ${a} ${b} ${c}`);
+});
+
+// The webgpu backend runs on whatever adapter Deno exposes: a real GPU, or a
+// CPU Vulkan (Debian's mesa-vulkan-drivers, as on CI). Its step must read its
+// results asynchronously (Deno has no synchronous GPU readback).
+const adapter = await navigator.gpu?.requestAdapter().catch(() => null);
+Deno.test({
+  name:
+    "createTrainer() on webgpu takes the same first step as on cpu, and keeps fitting",
+  ignore: !adapter,
+  fn: async () => {
+    const gpu = await createTrainer({ modelDir, backend: "webgpu", topK: [1] });
+    const reference = await createTrainer({
+      modelDir,
+      backend: "cpu",
+      topK: [1],
+    });
+    try {
+      const { images, labels } = batch(0);
+      const [onGpu, onCpu] = [
+        await gpu.step(images, labels, 1e-3),
+        await reference.step(images, labels, 1e-3),
+      ];
+      if (!(Math.abs(onGpu.loss - onCpu.loss) < 1e-3 * Math.abs(onCpu.loss))) {
+        throw new Error(
+          `first loss on webgpu ${onGpu.loss} differs from cpu ${onCpu.loss}`,
+        );
+      }
+      const seen = await losses(gpu, 6);
+      if (!(seen[5] < seen[0])) {
+        throw new Error(`loss did not fall on webgpu: ${seen}`);
+      }
+    } finally {
+      await gpu.dispose();
+      await reference.dispose();
+      await tf.setBackend("cpu");
+    }
+  },
 });
