@@ -1,9 +1,10 @@
 /**
- * `deno task bench gpu`, for a machine with a GPU: which backend `auto`
- * picks, and training images/s (forward + backward + Adam) of
- * EfficientNetV2-B0 + ArcFace on it, next to PyTorch on CUDA with the shared
- * peer's network (bench/peers/torch_cuda_step.py) when python3 has torch
- * with CUDA. Without a GPU backend it says so and stops.
+ * `deno task bench gpu`, for a machine with a GPU: training images/s
+ * (forward + backward + Adam) of EfficientNetV2-B0 + ArcFace on the best GPU
+ * backend there (tensorflow-gpu, else webgpu on a hardware adapter), next to
+ * PyTorch on CUDA with the shared peer's network
+ * (bench/peers/torch_cuda_step.py) when python3 has torch with CUDA. Without
+ * a GPU backend it says so and stops.
  *
  * Options: --sizes 128,224  --batch 32  --steps 10  --peer <torch_train_step.py>  --python python3
  *
@@ -36,20 +37,29 @@ const STEPS = Number(args.steps);
 const CLASSES = 10;
 const WARMUP = 3;
 
-const probe = await probeBackend("auto");
-console.log(
-  `backend auto -> ${probe.backend}${
-    probe.adapter ? ` (${probe.adapter})` : ""
-  }`,
-);
-for (const reason of probe.skipped) console.log(`  skipped: ${reason}`);
-if (
-  probe.backend !== "webgpu" && probe.backend !== "tensorflow-gpu" &&
-  probe.backend !== "tensorflow"
-) {
+// The GPU backends, best first; a CPU WebGPU adapter (llvmpipe) does not count.
+let probe: Awaited<ReturnType<typeof probeBackend>> | undefined;
+for (const candidate of ["tensorflow-gpu", "webgpu"] as const) {
+  try {
+    const found = await probeBackend(candidate);
+    if (/llvmpipe|lavapipe|swiftshader|softpipe/i.test(found.adapter ?? "")) {
+      console.log(`${candidate}: a CPU adapter (${found.adapter}), not a GPU`);
+      continue;
+    }
+    probe = found;
+    break;
+  } catch (error) {
+    console.log(`${candidate}: ${(error as Error).message}`);
+  }
+}
+if (probe === undefined) {
   console.log("no GPU backend on this machine: nothing to measure");
   Deno.exit(0);
 }
+console.log(
+  `measuring ${probe.backend}${probe.adapter ? ` (${probe.adapter})` : ""}`,
+);
+const backend = probe.backend;
 
 async function ours(
   size: number,
@@ -66,7 +76,7 @@ async function ours(
   model.dispose();
   const trainer = await createTrainer({
     modelDir: dir,
-    backend: probe.backend,
+    backend,
     replicas: 1,
     topK: [1],
   });

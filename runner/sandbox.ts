@@ -65,9 +65,6 @@ export class SandboxError extends Error {
   override name = "SandboxError";
 }
 
-/** The environment variable listing the GPU device nodes a stage child may use (comma-separated). */
-export const GPU_DEVICES_ENV = "PIPELINE_GPU_DEVICES";
-
 /** True when a usable bubblewrap binary exists at `path`. */
 export function bubblewrapAvailable(path = "/usr/bin/bwrap"): boolean {
   try {
@@ -101,17 +98,10 @@ export function permissionFlags(permissions: SandboxPermissions): string[] {
 
 /** Spawns `deno run` on the script with the given permissions. */
 export function spawnSandboxed(options: SandboxOptions): SandboxedProcess {
-  // Every child learns which GPU device nodes it may use (it cannot list /dev itself).
-  const devices = gpuDeviceNodes();
-  const permissions = {
-    ...options.permissions,
-    env: [...options.permissions.env, GPU_DEVICES_ENV],
-  };
-  const env = { ...options.env, [GPU_DEVICES_ENV]: devices.join(",") };
   const deno = Deno.execPath();
   const denoArgs = [
     "run",
-    ...permissionFlags(permissions),
+    ...permissionFlags(options.permissions),
     `--config=${options.configPath}`,
     "--frozen",
     options.script,
@@ -126,7 +116,7 @@ export function spawnSandboxed(options: SandboxOptions): SandboxedProcess {
   const process = new Deno.Command(command, {
     args,
     cwd: options.cwd,
-    env,
+    env: options.env,
     clearEnv: true,
     stdin: "piped",
     stdout: "piped",
@@ -201,10 +191,9 @@ function bubblewrapArgs(options: SandboxOptions, deno: string): string[] {
 }
 
 /**
- * GPU device nodes of this machine (`/dev/nvidia*`, `/dev/dri`). Reading
- * /dev needs Deno's --allow-all, which only the runner has: it binds these
- * into bubblewrap and tells every stage child about them through the
- * {@linkcode GPU_DEVICES_ENV} variable.
+ * GPU device nodes of this machine (`/dev/nvidia*`, `/dev/dri`), bound into
+ * bubblewrap for stages that load a native GPU library. Reading /dev needs
+ * Deno's --allow-all, which the runner has and stages do not.
  */
 export function gpuDeviceNodes(): string[] {
   try {

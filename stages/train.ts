@@ -62,7 +62,7 @@ const params = z.strictObject({
   backend: z.enum(BACKEND_NAMES as [BackendName, ...BackendName[]]).default(
     "auto",
   ),
-  /** Data-parallel replicas on the CPU backends: `auto` uses one per core (at most 2). */
+  /** Data-parallel replicas on the CPU backends: `auto` uses one per core (at most 8). */
   replicas: z.union([z.literal("auto"), z.int().min(1)]).default("auto"),
   /** Most images per forward/backward pass; larger batches accumulate gradients. */
   micro_batch: z.int().min(1).optional(),
@@ -72,14 +72,14 @@ const params = z.strictObject({
 
 type Params = z.output<typeof params>;
 
-/** Replicas to use: `auto` is one per core, at most 2, and only on the CPU backends. */
+/** Replicas to use: `auto` is one per core, at most 8, and only on the CPU backends. */
 function resolveReplicas(
   requested: Params["replicas"],
   backend: string,
 ): number {
   if (requested !== "auto") return requested;
   if (backend !== "wasm" && backend !== "cpu") return 1;
-  return Math.max(1, Math.min(2, navigator.hardwareConcurrency ?? 1));
+  return Math.max(1, Math.min(8, navigator.hardwareConcurrency ?? 1));
 }
 
 export default defineStage({

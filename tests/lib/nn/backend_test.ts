@@ -93,57 +93,48 @@ Deno.test("useBackend('tensorflow') reports a failed import of a package that lo
   );
 });
 
-Deno.test("probeBackend('auto') passes over missing native packages and a CPU WebGPU adapter", async () => {
-  const software = {
+Deno.test("probeBackend('auto') passes over missing native packages and never asks for a WebGPU adapter", async () => {
+  const untouchable = {
     requestAdapter: () =>
-      Promise.resolve({
-        info: {
-          vendor: "mesa",
-          architecture: "",
-          device: "",
-          description: "llvmpipe (LLVM 15.0.6, 256 bits)",
-        },
-      }),
+      Promise.reject(new Error("auto must not wake the GPU")),
   } as unknown as GPU;
   const probe = await probeBackend("auto", {
     nodeModulesDir: await Deno.makeTempDir(),
-    gpu: software,
+    gpu: untouchable,
   });
   if (probe.backend !== "wasm") throw new Error(`auto chose ${probe.backend}`);
   if (probe.skipped.length !== 3) {
     throw new Error(`skipped ${JSON.stringify(probe.skipped)}`);
   }
-  assertIncludes(probe.skipped[2], "llvmpipe");
+  assertIncludes(probe.skipped[2], '"webgpu" is used only when asked for');
 });
 
-Deno.test("probeBackend('auto') takes a hardware WebGPU adapter", async () => {
+Deno.test("probeBackend('webgpu') asked for explicitly takes any adapter and describes it", async () => {
   const hardware = {
     requestAdapter: () =>
       Promise.resolve({
         info: {
           vendor: "nvidia",
-          architecture: "ada",
+          architecture: "hopper",
           device: "",
-          description: "NVIDIA L4",
+          description: "NVIDIA H200",
         },
       }),
   } as unknown as GPU;
-  const probe = await probeBackend("auto", {
-    nodeModulesDir: await Deno.makeTempDir(),
-    gpu: hardware,
-  });
-  if (probe.backend !== "webgpu" || probe.adapter !== "nvidia ada NVIDIA L4") {
+  const probe = await probeBackend("webgpu", { gpu: hardware });
+  if (
+    probe.backend !== "webgpu" || probe.adapter !== "nvidia hopper NVIDIA H200"
+  ) {
     throw new Error(JSON.stringify(probe));
   }
-});
-
-Deno.test("probeBackend('auto') asks for no adapter when no GPU device node exists", async () => {
-  const probe = await probeBackend("auto", {
-    nodeModulesDir: await Deno.makeTempDir(),
-    gpuDeviceNodes: ["/nonexistent/dri"],
-  });
-  if (probe.backend !== "wasm") throw new Error(JSON.stringify(probe));
-  assertIncludes(probe.skipped[2], "no GPU device node");
+  const none = {
+    requestAdapter: () => Promise.resolve(null),
+  } as unknown as GPU;
+  const error = await rejects(probeBackend("webgpu", { gpu: none }));
+  assertIncludes(
+    error.message,
+    'Cannot use backend "webgpu": no WebGPU adapter',
+  );
 });
 
 Deno.test("useBackend('wasm') returns the facts for the cache key", async () => {
