@@ -89,7 +89,7 @@ export function explainStageFailure(
     };
   }
   const outOfMemory =
-    /heap out of memory|Allocation failed|Maximum memory size exceeded|Aborted\(OOM\)|Out of memory/i
+    /heap out of memory|Allocation failed|Maximum memory size exceeded|Aborted\(OOM\)|Out of memory|heap \(\d+ GB\) ran out/i
       .test(text);
   if (outOfMemory || exit.signal === "SIGKILL") {
     return {

@@ -198,9 +198,11 @@ export function createTerminalReporter(
   };
 }
 
+/** The terminal's width; a size a pseudo-terminal leaves unset (0) means "do not cut lines". */
 function terminalColumns(): number {
   try {
-    return Deno.consoleSize().columns;
+    const { columns } = Deno.consoleSize();
+    return columns >= 40 ? columns : Infinity;
   } catch {
     return 120;
   }

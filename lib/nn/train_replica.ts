@@ -207,7 +207,8 @@ export class TrainReplica {
     } catch (error) {
       if (
         error instanceof WebAssembly.RuntimeError &&
-        /Aborted/.test(error.message)
+        // An exhausted heap shows up as an abort or as an access past its end.
+        /Aborted|memory access out of bounds/.test(error.message)
       ) {
         throw new RangeError(
           `Cannot train on ${labels.length} images of ${this.imgSize}x${this.imgSize} at once: the wasm heap (4 GB) ran out and the backend is unusable now. Set a smaller microBatch (or batch size)`,

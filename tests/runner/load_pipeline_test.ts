@@ -165,3 +165,20 @@ Deno.test("loadPipeline() accepts a valid pipeline and applies the stage's param
     await removeToy(dir);
   }
 });
+
+Deno.test("loadPipeline() reports a missing data path at the param that names it", async () => {
+  const copyStage =
+    new URL("../testdata/copy_dir_stage.ts", import.meta.url).pathname;
+  const found = await problems(`name: x
+stages:
+  data:
+    uses: ${copyStage}
+    with:
+      from: datasets/not-downloaded-yet
+`);
+  assert.equal(found.length, 1);
+  assert.match(
+    found[0],
+    /^6:13 Cannot find data path "datasets\/not-downloaded-yet" of stage "data" \(looked at \/.*\/datasets\/not-downloaded-yet\) \| check the path; relative paths start at the folder of the pipeline file$/,
+  );
+});

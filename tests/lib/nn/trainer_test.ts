@@ -365,3 +365,39 @@ Deno.test({
     }
   },
 });
+
+Deno.test("a batch too big for the wasm heap fails with a message that says to shrink it", async () => {
+  // B0 at 256 px needs far more than the 4 GB a wasm heap can hold for 96 images.
+  const size = 256, n = 96;
+  const dir = await Deno.makeTempDir({ prefix: "trainer_oom_" });
+  await tf.setBackend("cpu");
+  const model = buildRetrievalModel({
+    variant: "b0",
+    imgSize: size,
+    classes: CLASSES,
+    seed: 1,
+  });
+  await saveModel(model, dir);
+  model.dispose();
+  // In a Worker, so the exhausted heap dies with it.
+  const trainer = await createTrainer({
+    modelDir: dir,
+    backend: "wasm",
+    workers: true,
+  });
+  try {
+    const labels = Int32Array.from({ length: n }, (_, i) => i % CLASSES);
+    let message = "";
+    await trainer.step(new Float32Array(n * size * size * 3), labels, 1e-3)
+      .catch((e) => message = e.message);
+    if (
+      !/the wasm heap \(4 GB\) ran out/.test(message) ||
+      !/smaller microBatch \(or batch size\)/.test(message)
+    ) {
+      throw new Error(`unexpected error: ${message}`);
+    }
+  } finally {
+    await trainer.dispose().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});
