@@ -246,7 +246,6 @@ async function gc(pipeline: Pipeline, dryRun: boolean): Promise<number> {
   return 0;
 }
 
-
 try {
   Deno.exit(await main(Deno.args));
 } catch (error) {
