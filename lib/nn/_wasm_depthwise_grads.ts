@@ -23,6 +23,7 @@ function multiplier(c: Conv): number {
   return c.outChannels / c.inChannels;
 }
 
+/** dW of a depthwise convolution, `[kh, kw, c, m]`, from its input `x` and output gradient `dy`. */
 export function depthwiseBackpropFilter(
   x: Info,
   dy: Info,
@@ -61,6 +62,7 @@ export function depthwiseBackpropFilter(
   return dw;
 }
 
+/** dX of a depthwise convolution, shaped like its input, from `dy` and the filter. */
 export function depthwiseBackpropInput(
   dy: Info,
   filter: Info,
