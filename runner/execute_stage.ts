@@ -25,6 +25,7 @@ import { materializeTree, removeTree } from "./tree.ts";
 import { RUN_INFO_FILE } from "./manifest.ts";
 import type { SourceSpan } from "./config_error.ts";
 import { displayPath } from "./display_path.ts";
+import { BUILTIN_STAGES_DIR } from "./pipeline_file.ts";
 import { nativePackageDirs } from "./_native_packages.ts";
 
 /** Options of {@linkcode executeStage}. */
@@ -129,6 +130,20 @@ export async function executeStage(
   }
 
   reporter.stageStarted(stage.name, { reasons: options.reasons, resuming });
+  // A module from outside this project grants itself what it declares: say so.
+  if (!stage.modulePath.startsWith(BUILTIN_STAGES_DIR)) {
+    const asked = Object.entries(declared).filter(([, values]) =>
+      values.length > 0
+    )
+      .map(([kind, values]) => `${kind} ${values.join(", ")}`);
+    if (asked.length > 0) {
+      reporter.warn(
+        `stage "${stage.name}" (${stage.uses}) declares its own permissions: ${
+          asked.join("; ")
+        }`,
+      );
+    }
+  }
   const startedAt = new Date();
   const started = performance.now();
   let outcome;

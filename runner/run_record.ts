@@ -74,8 +74,13 @@ export async function deleteRunRecord(
 /** Stage name → key of its last successful run, for one pipeline file. */
 export type Heads = Record<string, Digest>;
 
-function headsPath(cacheDir: string, pipelineId: Digest): string {
-  return `${cacheDir}/heads/${pipelineId}.json`;
+/**
+ * One file per stage (`heads/<pipeline id>/<stage>`, holding the key), so
+ * stages finishing at the same moment, in one run or in two, never overwrite
+ * each other's head.
+ */
+function headsDir(cacheDir: string, pipelineId: Digest): string {
+  return `${cacheDir}/heads/${pipelineId}`;
 }
 
 /** Reads the heads of a pipeline (identified by the digest of its absolute path). */
@@ -83,24 +88,27 @@ export async function readHeads(
   cacheDir: string,
   pipelineId: Digest,
 ): Promise<Heads> {
+  const heads: Heads = {};
   try {
-    return JSON.parse(await Deno.readTextFile(headsPath(cacheDir, pipelineId)));
+    for await (const entry of Deno.readDir(headsDir(cacheDir, pipelineId))) {
+      if (!entry.isFile || entry.name.includes(".tmp-")) continue;
+      const key = (await Deno.readTextFile(
+        `${headsDir(cacheDir, pipelineId)}/${entry.name}`,
+      )).trim();
+      if (/^[0-9a-f]{64}$/.test(key)) heads[entry.name] = key;
+    }
   } catch {
-    return {};
+    // No heads yet.
   }
+  return heads;
 }
 
-/** Records that `stage` last ran with `key` (read-modify-write, atomic). */
+/** Records that `stage` last ran with `key` (atomically). */
 export async function writeHead(
   cacheDir: string,
   pipelineId: Digest,
   stage: string,
   key: Digest,
 ): Promise<void> {
-  const heads = await readHeads(cacheDir, pipelineId);
-  heads[stage] = key;
-  await atomicWrite(
-    headsPath(cacheDir, pipelineId),
-    JSON.stringify(heads, null, 1),
-  );
+  await atomicWrite(`${headsDir(cacheDir, pipelineId)}/${stage}`, `${key}\n`);
 }
