@@ -24,10 +24,6 @@ export async function digestBytes(data: Uint8Array | string): Promise<Digest> {
   return Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** True when `value` looks like a {@linkcode Digest}. */
-export function isDigest(value: unknown): value is Digest {
-  return typeof value === "string" && /^[0-9a-f]{64}$/.test(value);
-}
 
 type CreateHash = typeof import("node:crypto").createHash;
 

@@ -106,10 +106,6 @@ export function contentManifest(manifest: Manifest): Manifest {
   };
 }
 
-/** Total size in bytes of a manifest's files. */
-export function manifestSize(manifest: Manifest): number {
-  return manifest.files.reduce((sum, file) => sum + file.size, 0);
-}
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

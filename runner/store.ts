@@ -75,16 +75,6 @@ export class Store {
     return await Deno.readFile(this.objectPath(digest));
   }
 
-  /** Re-hashes an object; true when its content still matches its name. */
-  async verify(digest: Digest): Promise<boolean> {
-    const hasher = await this.#hasher();
-    try {
-      return hasher.hash(this.objectPath(digest)).digest === digest;
-    } catch {
-      return false;
-    }
-  }
-
   /** Deletes an object (a damaged one, or one the garbage collector found unused). */
   async remove(digest: Digest): Promise<void> {
     await Deno.remove(this.objectPath(digest)).catch(() => {});
