@@ -25,11 +25,6 @@ export function globBase(pattern: string): string {
   return base === "" ? (pattern.startsWith("/") ? "/" : ".") : base;
 }
 
-/** Whether `pattern` contains a wildcard. */
-export function isGlob(pattern: string): boolean {
-  return MAGIC.test(pattern);
-}
-
 /**
  * The files matching `pattern` (relative patterns resolve against `root`),
  * as absolute paths in sorted order. Hidden entries match only when the

@@ -21,7 +21,7 @@ export {
   type ConvertLandmarksOptions,
 } from "./convert_landmarks.ts";
 export type { ConvertedSource } from "./converted_source.ts";
-export { expandGlob, globBase, isGlob } from "./glob.ts";
+export { expandGlob, globBase } from "./glob.ts";
 export { type IdxArray, readIdx } from "./idx_file.ts";
 export {
   type ClassCount,
