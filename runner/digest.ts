@@ -24,7 +24,6 @@ export async function digestBytes(data: Uint8Array | string): Promise<Digest> {
   return Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-
 type CreateHash = typeof import("node:crypto").createHash;
 
 /**

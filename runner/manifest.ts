@@ -106,7 +106,6 @@ export function contentManifest(manifest: Manifest): Manifest {
   };
 }
 
-
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
