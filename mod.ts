@@ -29,31 +29,33 @@ export type {
   StagePermissions,
   StageSummary,
 } from "./runner/define_stage.ts";
-export { loadPipeline } from "./runner/load_pipeline.ts";
+export { displayPath } from "./runner/paths.ts";
+export {
+  ConfigError,
+  formatProblem,
+  loadPipeline,
+} from "./runner/pipeline/mod.ts";
 export type {
+  ConfigProblem,
   LoadedStage,
   LoadPipelineOptions,
   Pipeline,
-} from "./runner/load_pipeline.ts";
-export { runPipeline } from "./runner/run_pipeline.ts";
+  SourceSpan,
+} from "./runner/pipeline/mod.ts";
+export {
+  createTerminalReporter,
+  formatDuration,
+  runPipeline,
+  SILENT_REPORTER,
+  StageFailedError,
+} from "./runner/run/mod.ts";
 export type {
   RunOptions,
-  RunSummary,
-  StageResult,
-} from "./runner/run_pipeline.ts";
-export { SILENT_REPORTER } from "./runner/run_reporter.ts";
-export type {
   RunReporter,
+  RunSummary,
   StageOutcome,
   StageProgressEvent,
-} from "./runner/run_reporter.ts";
-export { createTerminalReporter } from "./runner/terminal_reporter.ts";
-export { formatReason } from "./runner/stale_reasons.ts";
-export type { StaleReason } from "./runner/stale_reasons.ts";
-export { collectGarbage } from "./runner/collect_garbage.ts";
-export type { GcReport } from "./runner/collect_garbage.ts";
-export { ConfigError, formatProblem } from "./runner/config_error.ts";
-export type { ConfigProblem, SourceSpan } from "./runner/config_error.ts";
-export { StageFailedError } from "./runner/stage_failed_error.ts";
-export { formatDuration } from "./runner/format_duration.ts";
-export { displayPath } from "./runner/display_path.ts";
+  StageResult,
+} from "./runner/run/mod.ts";
+export { collectGarbage, formatReason } from "./runner/cache/mod.ts";
+export type { GcReport, StaleReason } from "./runner/cache/mod.ts";

@@ -14,9 +14,9 @@ import {
   removeToy,
   ROOT,
 } from "../tests/runner/_toy_project.ts";
-import { lazyFileHasher } from "../runner/digest.ts";
-import { hashTree } from "../runner/hash_tree.ts";
-import { StatCache } from "../runner/stat_cache.ts";
+import { lazyFileHasher } from "../runner/cache/digest.ts";
+import { hashTree } from "../runner/cache/hash_tree.ts";
+import { StatCache } from "../runner/cache/stat_cache.ts";
 
 const RUNS = 15;
 const FILES = 10_000;

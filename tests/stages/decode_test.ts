@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import sharp from "sharp";
 import decode from "../../stages/decode.ts";
-import { createStageContext } from "../../runner/stage_context.ts";
+import { createStageContext } from "../../runner/child/stage_context.ts";
 import { openImageDataset } from "../../lib/image/image_dataset.ts";
 import {
   ingestSource,

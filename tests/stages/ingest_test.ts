@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import ingest from "../../stages/ingest.ts";
-import { createStageContext } from "../../runner/stage_context.ts";
+import { createStageContext } from "../../runner/child/stage_context.ts";
 import { readRecordIndex } from "../../lib/dataset/record_index.ts";
 import { idxGz, makeImage, writeShard } from "../testdata/image_fixtures.ts";
 import { tempDir } from "../testdata/temp_dir.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import "../lib/nn/_cpu.ts";
 import definition from "../../stages/model.ts";
-import { createStageContext } from "../../runner/stage_context.ts";
+import { createStageContext } from "../../runner/child/stage_context.ts";
 import { loadModel } from "../../lib/nn/model_io.ts";
 import {
   buildRetrievalModel,

@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 import plot from "../../stages/plot.ts";
-import { createStageContext } from "../../runner/stage_context.ts";
+import { createStageContext } from "../../runner/child/stage_context.ts";
 import { fixtureInputs } from "../lib/report/_fixtures.ts";
 import type { FixtureRun } from "../lib/report/_fixtures.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import plot from "../../stages/plot.ts";
-import { createStageContext } from "../../runner/stage_context.ts";
+import { createStageContext } from "../../runner/child/stage_context.ts";
 import { ReportInputError } from "../../lib/report/mod.ts";
 import { fixtureInputs } from "../lib/report/_fixtures.ts";
 import type { FixtureRun } from "../lib/report/_fixtures.ts";

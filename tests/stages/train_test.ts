@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import "../lib/nn/_cpu.ts";
 import train from "../../stages/train.ts";
 import evaluate from "../../stages/evaluate.ts";
-import { createStageContext } from "../../runner/stage_context.ts";
+import { createStageContext } from "../../runner/child/stage_context.ts";
 import { makeDecodeDir, makeIngestDir } from "../testdata/dataset_fixtures.ts";
 import { buildRetrievalModel } from "../../lib/nn/retrieval_model.ts";
 import { saveModel } from "../../lib/nn/model_io.ts";

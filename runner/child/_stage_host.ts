@@ -1,0 +1,224 @@
+/**
+ * The entry point of every stage child process: reads one job from stdin,
+ * loads the stage module, and describes it, computes its facts, or runs it.
+ * It runs with only the permissions the runner granted; see sandbox.ts.
+ *
+ * @module
+ */
+import { describeZodIssues } from "../zod_issues.ts";
+import type { Logger, Progress, StageDefinition } from "../define_stage.ts";
+import { createStageContext } from "./stage_context.ts";
+import {
+  EVENT_MARKER,
+  type StageDescription,
+  type StageEvent,
+  type StageFacts,
+  type StageJob,
+  type StageProbe,
+} from "./stage_protocol.ts";
+
+const PROGRESS_INTERVAL_MS = 250;
+const encoder = new TextEncoder();
+
+function emit(event: StageEvent): void {
+  const bytes = encoder.encode(`${EVENT_MARKER}${JSON.stringify(event)}\n`);
+  let written = 0;
+  while (written < bytes.length) {
+    written += Deno.stdout.writeSync(bytes.subarray(written));
+  }
+}
+
+async function readJob(): Promise<StageJob> {
+  const reader = Deno.stdin.readable.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  // The runner keeps stdin open while it lives: EOF means it died, so stop.
+  (async () => {
+    while (!(await reader.read()).done) { /* ignore */ }
+    Deno.exit(130);
+  })();
+  return JSON.parse(text.slice(0, text.indexOf("\n")));
+}
+
+async function loadDefinition(module: string): Promise<StageDefinition> {
+  const url = new URL(`file://${module}`).href;
+  const loaded = await import(url);
+  const definition = loaded.default as StageDefinition | undefined;
+  if (
+    !definition || typeof definition.run !== "function" ||
+    typeof (definition.params as { safeParse?: unknown })?.safeParse !==
+      "function"
+  ) {
+    throw new HostError(
+      `Cannot use "${module}" as a stage: its default export is not a stage definition`,
+      "default-export defineStage({ description, params, run }) from stage.ts",
+    );
+  }
+  return definition;
+}
+
+class HostError extends Error {
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+  }
+}
+
+async function describe(probe: StageProbe): Promise<StageDescription> {
+  let definition: StageDefinition;
+  try {
+    definition = await loadDefinition(probe.module);
+  } catch (error) {
+    return {
+      ok: false,
+      loadError: errorMessage(error),
+      hint: (error as HostError).hint,
+    };
+  }
+  const parsed = definition.params.safeParse(probe.params ?? {});
+  if (!parsed.success) {
+    return {
+      ok: false,
+      issues: describeZodIssues(definition.params, parsed.error),
+    };
+  }
+  let reads: string[] = [];
+  try {
+    reads = [...(definition.reads?.(parsed.data) ?? [])];
+  } catch (error) {
+    return {
+      ok: false,
+      loadError: `Cannot list the data paths of stage "${probe.name}": ${
+        errorMessage(error)
+      }`,
+    };
+  }
+  const permissions = definition.permissions ?? {};
+  return {
+    ok: true,
+    description: definition.description ?? "",
+    params: parsed.data,
+    inputs: Object.fromEntries(
+      Object.entries(definition.inputs ?? {}).map(([name, input]) => [
+        name,
+        { optional: input.optional ?? false, description: input.description },
+      ]),
+    ),
+    permissions: {
+      env: [...(permissions.env ?? [])],
+      net: [...(permissions.net ?? [])],
+      ffi: [...(permissions.ffi ?? [])],
+      read: [...(permissions.read ?? [])],
+      sys: [...(permissions.sys ?? [])],
+    },
+    reads,
+    hasFacts: typeof definition.facts === "function",
+  };
+}
+
+async function facts(probe: StageProbe): Promise<StageFacts> {
+  try {
+    const definition = await loadDefinition(probe.module);
+    const params = definition.params.parse(probe.params ?? {});
+    const result = (await definition.facts?.(params)) ?? {};
+    return {
+      ok: true,
+      facts: Object.fromEntries(
+        Object.entries(result).map(([k, v]) => [k, String(v)]),
+      ),
+    };
+  } catch (error) {
+    return {
+      ok: false,
+      error: errorMessage(error),
+      hint: (error as { hint?: string }).hint,
+    };
+  }
+}
+
+async function run(job: Extract<StageJob, { mode: "run" }>): Promise<void> {
+  const definition = await loadDefinition(job.module);
+  const params = definition.params.parse(job.params);
+  let current = {
+    label: "",
+    done: 0,
+    total: undefined as number | undefined,
+    message: undefined as string | undefined,
+  };
+  let lastEmit = 0;
+  const emitProgress = (force: boolean) => {
+    const now = performance.now();
+    if (!force && now - lastEmit < PROGRESS_INTERVAL_MS) return;
+    lastEmit = now;
+    emit({ t: "progress", ...current });
+  };
+  const progress: Progress = {
+    start(label, total) {
+      current = { label, done: 0, total, message: undefined };
+      emitProgress(true);
+    },
+    advance(n = 1, message) {
+      current.done += n;
+      if (message !== undefined) current.message = message;
+      emitProgress(false);
+    },
+    end() {
+      emitProgress(true);
+    },
+  };
+  const log: Logger = {
+    info: (message) => emit({ t: "log", level: "info", message }),
+    warn: (message) => emit({ t: "log", level: "warn", message }),
+  };
+  const { ctx, references } = createStageContext({
+    stage: job.stage,
+    runId: job.runId,
+    params,
+    inputs: job.inputs,
+    outDir: job.outDir,
+    pipelineDir: job.pipelineDir,
+    seed: job.seed,
+    checkpointDir: job.checkpointDir,
+    progress,
+    log,
+  });
+  const summary = await definition.run(ctx);
+  emit({ t: "done", summary: summary ?? null, references });
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+try {
+  const job = await readJob();
+  switch (job.mode) {
+    case "describe":
+      emit({ t: "result", value: await Promise.all(job.stages.map(describe)) });
+      break;
+    case "facts":
+      emit({ t: "result", value: await Promise.all(job.stages.map(facts)) });
+      break;
+    case "run":
+      await run(job);
+      break;
+  }
+  Deno.exit(0);
+} catch (error) {
+  const err = error instanceof Error ? error : new Error(String(error));
+  emit({
+    t: "error",
+    name: err.name,
+    message: err.message,
+    hint: (err as { hint?: string }).hint,
+  });
+  // Typed errors carry their own location and hint; others keep their stack for the log.
+  if (!("hint" in err) && !(err instanceof Deno.errors.NotCapable)) {
+    console.error(err.stack ?? err.message);
+  }
+  Deno.exit(1);
+}

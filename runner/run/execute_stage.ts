@@ -1,0 +1,237 @@
+/**
+ * Runs one stage for real: a private staging directory, a checkpoint
+ * directory that survives crashes, the sandboxed child with exactly the
+ * stage's permissions, then the commit of its output.
+ *
+ * @module
+ */
+import type { ArtifactRef } from "../cache/artifact.ts";
+import type { Facets } from "../cache/cache_key.ts";
+import { ArtifactError } from "../cache/commit_artifact.ts";
+import type { Digest } from "../cache/digest.ts";
+import type { StaleReason } from "../cache/stale_reasons.ts";
+import { removeTree } from "../cache/tree.ts";
+import { childBaseEnv } from "../child/child_env.ts";
+import {
+  runStageProcess,
+  type StageProcessResult,
+} from "../child/stage_process.ts";
+import { isBuiltinStage } from "../builtin_stages.ts";
+import type { LoadedStage } from "../pipeline/load_pipeline.ts";
+import { displayPath, PROJECT_ROOT } from "../paths.ts";
+import { commitStage } from "./commit_stage.ts";
+import type { RunReporter } from "./run_reporter.ts";
+import type { RunState } from "./run_state.ts";
+import { stageGrants } from "./stage_grants.ts";
+import { explainStageFailure, StageFailedError } from "./stage_failed_error.ts";
+
+/** Options of {@linkcode executeStage}. */
+export interface ExecuteOptions {
+  /** The run's shared state. */
+  state: RunState;
+  /** The stage's cache key. */
+  key: Digest;
+  /** Its facets (every input known). */
+  facets: Facets;
+  /** Why it runs. */
+  reasons: StaleReason[];
+  /** Upstream artifacts by stage name. */
+  upstream: ReadonlyMap<string, ArtifactRef | undefined>;
+  /** Start afresh instead of resuming from checkpoints. */
+  fresh: boolean;
+  /** The pipeline invocation's id. */
+  runId: string;
+  /** Where events go. */
+  reporter: RunReporter;
+  /** Confine native code with bubblewrap where available. */
+  confine: "auto" | "never";
+  /** Aborts the stage. */
+  signal?: AbortSignal;
+}
+
+/** What a stage run produced. */
+export interface ExecutedStage {
+  /** The stored output. */
+  artifact: ArtifactRef;
+  /** What its run() returned. */
+  summary: Record<string, unknown> | null;
+  /** How long the child ran. */
+  durationMs: number;
+  /** How its native code was confined. */
+  confinement: StageProcessResult["confinement"];
+}
+
+/**
+ * Runs the stage and commits its output.
+ *
+ * @throws {StageFailedError} when the stage fails or its output cannot be stored.
+ */
+export async function executeStage(
+  stage: LoadedStage,
+  options: ExecuteOptions,
+): Promise<ExecutedStage> {
+  const { state, key, reporter } = options;
+  const { pipeline } = state;
+  const staging = `${pipeline.cacheDir}/staging/${key}`;
+  const checkpointDir = `${pipeline.cacheDir}/checkpoints/${key}`;
+  const logFile = `${pipeline.outputsDir}/${stage.name}.log`;
+
+  await removeTree(staging); // left by an interrupted run
+  await Deno.mkdir(staging, { recursive: true });
+  if (options.fresh) await removeTree(checkpointDir);
+  const resuming = await hasEntries(checkpointDir);
+  await Deno.mkdir(checkpointDir, { recursive: true });
+  await Deno.mkdir(pipeline.outputsDir, { recursive: true });
+  await Deno.writeTextFile(
+    logFile,
+    `# stage ${stage.name} (${stage.uses}), key ${key}, started ${
+      new Date().toISOString()
+    }\n`,
+  );
+
+  const grants = stageGrants(stage, options.upstream, {
+    staging,
+    checkpointDir,
+  });
+  const env = childBaseEnv();
+  for (const name of grants.permissions.env) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  reporter.stageStarted(stage.name, { reasons: options.reasons, resuming });
+  warnSelfGranted(stage, reporter);
+
+  const startedAt = new Date();
+  const started = performance.now();
+  let outcome: StageProcessResult;
+  try {
+    outcome = await runStageProcess({
+      job: {
+        mode: "run",
+        stage: stage.name,
+        runId: options.runId,
+        module: stage.modulePath,
+        params: stage.description.params,
+        inputs: grants.inputs,
+        outDir: staging,
+        pipelineDir: pipeline.dir,
+        seed: stage.seed,
+        checkpointDir,
+      },
+      sandbox: {
+        permissions: grants.permissions,
+        cwd: pipeline.dir,
+        env,
+        configPath: `${PROJECT_ROOT}/deno.json`,
+        confine: options.confine,
+      },
+      logFile,
+      signal: options.signal,
+      onEvent: (event) => {
+        if (event.t === "progress") reporter.stageProgress(stage.name, event);
+        else if (event.t === "log") {
+          reporter.stageLog(stage.name, event.level, event.message);
+        }
+      },
+    });
+  } catch (error) {
+    throw new StageFailedError(
+      stage.name,
+      `Cannot start stage "${stage.name}": ${(error as Error).message}`,
+      { exitCode: null, logTail: [], logFile, cause: error },
+    );
+  }
+  const durationMs = Math.round(performance.now() - started);
+  if (outcome.code !== 0 || !outcome.done) {
+    await removeTree(staging);
+    throw await failure(stage, outcome, logFile, state);
+  }
+  try {
+    const artifact = await commitStage({
+      stage: stage.name,
+      uses: stage.uses,
+      key,
+      facets: options.facets,
+      staging,
+      references: outcome.done.references,
+      readable: grants.readable,
+      runId: options.runId,
+      startedAt,
+      durationMs,
+      summary: outcome.done.summary,
+    }, state);
+    await removeTree(checkpointDir);
+    return {
+      artifact,
+      summary: outcome.done.summary,
+      durationMs,
+      confinement: outcome.confinement,
+    };
+  } catch (error) {
+    await removeTree(staging);
+    throw new StageFailedError(
+      stage.name,
+      `Cannot store the output of stage "${stage.name}": ${
+        (error as Error).message
+      }`,
+      {
+        exitCode: 0,
+        logTail: outcome.tail,
+        logFile,
+        hint: error instanceof ArtifactError ? error.hint : undefined,
+        cause: error,
+      },
+    );
+  }
+}
+
+/** A module from outside this project grants itself what it declares: say so. */
+function warnSelfGranted(stage: LoadedStage, reporter: RunReporter): void {
+  if (isBuiltinStage(stage.modulePath)) return;
+  const asked = Object.entries(stage.description.permissions)
+    .filter(([, values]) => values.length > 0)
+    .map(([kind, values]) => `${kind} ${values.join(", ")}`);
+  if (asked.length > 0) {
+    reporter.warn(
+      `stage "${stage.name}" (${stage.uses}) declares its own permissions: ${
+        asked.join("; ")
+      }`,
+    );
+  }
+}
+
+/** The error of a stage child that failed, explained. */
+async function failure(
+  stage: LoadedStage,
+  outcome: StageProcessResult,
+  logFile: string,
+  state: RunState,
+): Promise<StageFailedError> {
+  const at = await state.pipeline.locate(["stages", stage.name], true);
+  const { message, hint } = explainStageFailure(
+    stage.name,
+    {
+      code: outcome.code,
+      signal: outcome.signal,
+      errorMessage: outcome.error?.message,
+      tail: outcome.tail,
+    },
+    (field) =>
+      `stages.${stage.name}.${field} in ${
+        displayPath(at.file)
+      } (stage at line ${at.line})`,
+  );
+  return new StageFailedError(stage.name, message, {
+    exitCode: outcome.code,
+    logTail: outcome.tail,
+    logFile,
+    hint: hint ?? outcome.error?.hint,
+  });
+}
+
+async function hasEntries(dir: string): Promise<boolean> {
+  try {
+    for await (const _ of Deno.readDir(dir)) return true;
+  } catch { /* missing */ }
+  return false;
+}

@@ -1,0 +1,23 @@
+/**
+ * The run wing: running a loaded pipeline. Scheduling stages in dependency
+ * order, evaluating each (its key, its cached output, why it is stale),
+ * executing the rest in sandboxed children with exactly their grants,
+ * committing their outputs, and reporting it all (the terminal display, or a
+ * silent reporter).
+ *
+ * It may import every other wing of the runner: pipeline, child, cache and
+ * the base. Nothing in the runner imports it.
+ *
+ * @module
+ */
+export { formatDuration } from "./format_duration.ts";
+export { runPipeline } from "./run_pipeline.ts";
+export type { RunOptions, RunSummary, StageResult } from "./run_pipeline.ts";
+export { SILENT_REPORTER } from "./run_reporter.ts";
+export type {
+  RunReporter,
+  StageOutcome,
+  StageProgressEvent,
+} from "./run_reporter.ts";
+export { StageFailedError } from "./stage_failed_error.ts";
+export { createTerminalReporter } from "./terminal_reporter.ts";
