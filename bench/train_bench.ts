@@ -19,11 +19,11 @@
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { buildRetrievalModel } from "../lib/nn/retrieval_model.ts";
-import { saveModel } from "../lib/nn/model_io.ts";
-import { createTrainer, type Trainer } from "../lib/nn/trainer.ts";
+import { buildRetrievalModel } from "../lib/nn/model/retrieval_model.ts";
+import { saveModel } from "../lib/nn/model/model_io.ts";
+import { createTrainer, type Trainer } from "../lib/nn/train/trainer.ts";
 import { probeBackend } from "../lib/nn/backend.ts";
-import { profileKernels } from "../lib/nn/kernel_profile.ts";
+import { profileKernels } from "../lib/nn/kernels/kernel_profile.ts";
 
 const { values: args } = parseArgs({
   options: {

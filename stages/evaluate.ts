@@ -61,10 +61,10 @@ export default defineStage({
   async run(ctx) {
     const p = ctx.params;
     const { useBackend } = await import("../lib/nn/backend.ts");
-    const { loadModel } = await import("../lib/nn/model_io.ts");
+    const { loadModel } = await import("../lib/nn/model/model_io.ts");
     const { openImageDataset } = await import("../lib/image/image_dataset.ts");
     const { evaluateRetrieval } = await import(
-      "../lib/nn/evaluate_retrieval.ts"
+      "../lib/nn/evaluate/evaluate_retrieval.ts"
     );
 
     const facts = await useBackend(p.backend);

@@ -8,7 +8,7 @@
  * @module
  */
 import { defineStage, z } from "../stage.ts";
-import { VARIANT_NAMES } from "../lib/nn/efficientnetv2/variants.ts";
+import { VARIANT_NAMES } from "../lib/nn/model/efficientnetv2/variants.ts";
 
 const BACKBONES = VARIANT_NAMES.map((name) => `efficientnetv2-${name}`) as [
   string,
@@ -85,18 +85,18 @@ export default defineStage({
     // Initial weights come from seeded JS generators, the same on every backend.
     await tf.setBackend("cpu");
     const { buildRetrievalModel, isHeadWeight } = await import(
-      "../lib/nn/retrieval_model.ts"
+      "../lib/nn/model/retrieval_model.ts"
     );
-    const { saveModel } = await import("../lib/nn/model_io.ts");
+    const { saveModel } = await import("../lib/nn/model/model_io.ts");
     const { countModelParams, modelSummary } = await import(
-      "../lib/nn/model_summary.ts"
+      "../lib/nn/model/model_summary.ts"
     );
     const { readPretrainedWeights } = await import(
-      "../lib/nn/pretrained_weights.ts"
+      "../lib/nn/model/pretrained_weights.ts"
     );
-    const { importWeights } = await import("../lib/nn/import_weights.ts");
+    const { importWeights } = await import("../lib/nn/model/import_weights.ts");
     const { planEfficientNetV2 } = await import(
-      "../lib/nn/efficientnetv2/build.ts"
+      "../lib/nn/model/efficientnetv2/build.ts"
     );
 
     const classes = await resolveClasses(p.classes, ctx.inputs.ingest);

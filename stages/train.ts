@@ -107,13 +107,13 @@ export default defineStage({
   },
   async run(ctx) {
     const p = ctx.params;
-    const { createTrainer } = await import("../lib/nn/trainer.ts");
+    const { createTrainer } = await import("../lib/nn/train/trainer.ts");
     const { probeBackend } = await import("../lib/nn/backend.ts");
     const { openImageDataset } = await import("../lib/image/image_dataset.ts");
-    const { lrSchedule } = await import("../lib/nn/lr_schedule.ts");
-    const { fit } = await import("../lib/nn/fit.ts");
+    const { lrSchedule } = await import("../lib/nn/train/lr_schedule.ts");
+    const { fit } = await import("../lib/nn/train/fit.ts");
     const { formatTrainingProgress, writeTrainOutputs } = await import(
-      "../lib/nn/train_outputs.ts"
+      "../lib/nn/train/train_outputs.ts"
     );
 
     const data = await openImageDataset(ctx.inputs.decode);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { encodePng } from "../image/encode_png.ts";
+import { encodePng } from "../formats/encode_png.ts";
 import { encodeExample } from "../tfrecord/example.ts";
 import { readIdx } from "./idx_file.ts";
 import type { ConvertedSource } from "./converted_source.ts";

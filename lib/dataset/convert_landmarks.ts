@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { readImageHeader } from "../image/image_header.ts";
+import { readImageHeader } from "../formats/image_header.ts";
 import { encodeExample } from "../tfrecord/example.ts";
 import { RecordError } from "../tfrecord/record_error.ts";
 import { parseCsv } from "./_csv.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { readImageHeader } from "../image/image_header.ts";
+import { readImageHeader } from "../formats/image_header.ts";
 import { decodeExample } from "../tfrecord/example.ts";
 import { RecordError, type RecordLocation } from "../tfrecord/record_error.ts";
 

@@ -46,7 +46,7 @@ export {
   type DecodeSquareOptions,
   type ResizeKernel,
 } from "./decode_image.ts";
-export { encodePng } from "./encode_png.ts";
+export { encodePng } from "../formats/encode_png.ts";
 export {
   type Batch,
   type BatchOptions,
@@ -56,7 +56,7 @@ export {
   type OpenImageDatasetOptions,
 } from "./image_dataset.ts";
 export { ImageDecodeError } from "./image_decode_error.ts";
-export { type ImageHeader, readImageHeader } from "./image_header.ts";
+export { type ImageHeader, readImageHeader } from "../formats/image_header.ts";
 export {
   type MaterializedImages,
   materializeImages,

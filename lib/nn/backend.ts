@@ -174,10 +174,12 @@ export async function useBackend(
     case "wasm": {
       await import("@tensorflow/tfjs-backend-wasm");
       const { registerWasmTrainingKernels } = await import(
-        "./wasm_training_kernels.ts"
+        "./kernels/wasm_training_kernels.ts"
       );
-      const { registerFusedBatchNorm } = await import("./fused_batch_norm.ts");
-      const { registerFusedSwish } = await import("./fused_swish.ts");
+      const { registerFusedBatchNorm } = await import(
+        "./kernels/fused_batch_norm.ts"
+      );
+      const { registerFusedSwish } = await import("./kernels/fused_swish.ts");
       registerWasmTrainingKernels();
       registerFusedBatchNorm();
       registerFusedSwish();

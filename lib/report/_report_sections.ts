@@ -1,7 +1,7 @@
 import { encodeBase64 } from "./_base64.ts";
-import { formatDuration } from "./_format.ts";
+import { formatDuration } from "./format.ts";
 import { dataTable, escapeHtml, factsTable, showValue } from "./_html.ts";
-import { historyTopK } from "./epoch_metric_spec.ts";
+import { historyTopK } from "./charts/epoch_metric_chart.ts";
 import type { ReportData } from "./load_report_data.ts";
 import { predictors } from "./predictors.ts";
 import { classCount } from "./report_charts.ts";

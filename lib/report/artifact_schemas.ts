@@ -110,3 +110,9 @@ export const MetricsSchema = z.object({
 });
 /** The evaluation metrics. */
 export type Metrics = z.infer<typeof MetricsSchema>;
+
+/** A stage's run record and the input it came from. */
+export interface StageRun extends RunRecord {
+  /** The plot stage's input name that holds this artifact. */
+  input: string;
+}

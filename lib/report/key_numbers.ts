@@ -1,4 +1,4 @@
-import { bestIndex, formatDuration, formatPercent } from "./_format.ts";
+import { bestIndex, formatDuration, formatPercent } from "./format.ts";
 import type { ReportData } from "./load_report_data.ts";
 import { predictors } from "./predictors.ts";
 

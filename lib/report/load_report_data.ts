@@ -15,7 +15,7 @@ import type {
   History,
   Labels,
   Metrics,
-  RunRecord,
+  StageRun,
 } from "./artifact_schemas.ts";
 import { ReportInputError } from "./report_input_error.ts";
 import type { CurrentRun } from "./stage_status.ts";
@@ -28,12 +28,6 @@ export const REPORT_INPUTS = [
   "train",
   "evaluate",
 ] as const;
-
-/** A stage's run record and the input it came from. */
-export interface StageRun extends RunRecord {
-  /** The plot stage's input name that holds this artifact. */
-  input: string;
-}
 
 /** Everything the report shows, read from the upstream artifacts. */
 export interface ReportData {

@@ -46,24 +46,21 @@ export type {
 export {
   classHistogramSpec,
   MAX_NAMED_CLASSES,
-} from "./class_histogram_spec.ts";
+} from "./charts/class_histogram_chart.ts";
 export { classNames } from "./class_names.ts";
 export type { ClassNamesOptions } from "./class_names.ts";
-export { confusionMatrixSpec } from "./confusion_matrix_spec.ts";
-export { epochMetricSpec, historyTopK } from "./epoch_metric_spec.ts";
-export type { EpochMetric } from "./epoch_metric_spec.ts";
+export { confusionMatrixSpec } from "./charts/confusion_matrix_chart.ts";
+export { epochMetricSpec, historyTopK } from "./charts/epoch_metric_chart.ts";
+export type { EpochMetric } from "./charts/epoch_metric_chart.ts";
 export { keyNumbers } from "./key_numbers.ts";
 export type { KeyNumber } from "./key_numbers.ts";
 export { loadReportData, REPORT_INPUTS } from "./load_report_data.ts";
-export type {
-  LoadReportDataOptions,
-  ReportData,
-  StageRun,
-} from "./load_report_data.ts";
-export { lrScheduleSpec } from "./lr_schedule_spec.ts";
-export { metricsTableSpec } from "./metrics_table_spec.ts";
-export { perClassAccuracySpec } from "./per_class_accuracy_spec.ts";
-export { pipelineSpec } from "./pipeline_spec.ts";
+export type { LoadReportDataOptions, ReportData } from "./load_report_data.ts";
+export type { StageRun } from "./artifact_schemas.ts";
+export { lrScheduleSpec } from "./charts/lr_schedule_chart.ts";
+export { metricsTableSpec } from "./charts/metrics_table_chart.ts";
+export { perClassAccuracySpec } from "./charts/per_class_accuracy_chart.ts";
+export { pipelineSpec } from "./charts/pipeline_chart.ts";
 export { predictors } from "./predictors.ts";
 export type { Predictor } from "./predictors.ts";
 export { renderSvg } from "./render_svg.ts";

@@ -1,13 +1,13 @@
 import type { TopLevelSpec } from "vega-lite";
-import { classHistogramSpec } from "./class_histogram_spec.ts";
+import { classHistogramSpec } from "./charts/class_histogram_chart.ts";
 import { classNames } from "./class_names.ts";
-import { confusionMatrixSpec } from "./confusion_matrix_spec.ts";
-import { epochMetricSpec, historyTopK } from "./epoch_metric_spec.ts";
+import { confusionMatrixSpec } from "./charts/confusion_matrix_chart.ts";
+import { epochMetricSpec, historyTopK } from "./charts/epoch_metric_chart.ts";
 import type { ReportData } from "./load_report_data.ts";
-import { lrScheduleSpec } from "./lr_schedule_spec.ts";
-import { metricsTableSpec } from "./metrics_table_spec.ts";
-import { perClassAccuracySpec } from "./per_class_accuracy_spec.ts";
-import { pipelineSpec } from "./pipeline_spec.ts";
+import { lrScheduleSpec } from "./charts/lr_schedule_chart.ts";
+import { metricsTableSpec } from "./charts/metrics_table_chart.ts";
+import { perClassAccuracySpec } from "./charts/per_class_accuracy_chart.ts";
+import { pipelineSpec } from "./charts/pipeline_chart.ts";
 import { predictors } from "./predictors.ts";
 import { shownTopK } from "./shown_top_k.ts";
 

@@ -1,4 +1,4 @@
-import type { StageRun } from "./load_report_data.ts";
+import type { StageRun } from "./artifact_schemas.ts";
 
 /**
  * The pipeline run a report is made in: told by the runner, or, failing

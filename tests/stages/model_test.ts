@@ -2,17 +2,17 @@ import assert from "node:assert/strict";
 import "../lib/nn/_cpu.ts";
 import definition from "../../stages/model.ts";
 import { createStageContext } from "../../runner/child/stage_context.ts";
-import { loadModel } from "../../lib/nn/model_io.ts";
+import { loadModel } from "../../lib/nn/model/model_io.ts";
 import {
   buildRetrievalModel,
   isHeadWeight,
-} from "../../lib/nn/retrieval_model.ts";
-import { retrievalInference } from "../../lib/nn/retrieval_inference.ts";
-import { weightsDigest } from "../lib/nn/testdata/_weights_digest.ts";
+} from "../../lib/nn/model/retrieval_model.ts";
+import { retrievalInference } from "../../lib/nn/evaluate/retrieval_inference.ts";
+import { weightsDigest } from "../lib/nn/model/testdata/_weights_digest.ts";
 import {
   type H5Layer,
   writeKerasH5,
-} from "../lib/nn/testdata/_keras_h5_writer.ts";
+} from "../lib/nn/model/testdata/_keras_h5_writer.ts";
 
 async function withDir(fn: (dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir();

@@ -4,9 +4,9 @@ import train from "../../stages/train.ts";
 import evaluate from "../../stages/evaluate.ts";
 import { createStageContext } from "../../runner/child/stage_context.ts";
 import { makeDecodeDir, makeIngestDir } from "../testdata/dataset_fixtures.ts";
-import { buildRetrievalModel } from "../../lib/nn/retrieval_model.ts";
-import { saveModel } from "../../lib/nn/model_io.ts";
-import type { TrainHistory } from "../../lib/nn/train_outputs.ts";
+import { buildRetrievalModel } from "../../lib/nn/model/retrieval_model.ts";
+import { saveModel } from "../../lib/nn/model/model_io.ts";
+import type { TrainHistory } from "../../lib/nn/train/train_outputs.ts";
 
 /** A decode artifact (24 train + 6 holdout images, 3 classes, 32 px) and an initial pico model. */
 async function fixtures(

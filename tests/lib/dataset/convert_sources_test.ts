@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { convertIdx } from "../../../lib/dataset/convert_idx.ts";
 import { convertLandmarks } from "../../../lib/dataset/convert_landmarks.ts";
-import { readImageHeader } from "../../../lib/image/image_header.ts";
+import { readImageHeader } from "../../../lib/formats/image_header.ts";
 import { decodeExample } from "../../../lib/tfrecord/example.ts";
 import { readRecords } from "../../../lib/tfrecord/read_records.ts";
 import { RecordError } from "../../../lib/tfrecord/record_error.ts";

@@ -1,0 +1,48 @@
+/**
+ * The in-thread side of `createTrainer` (trainer.ts): one replica in the calling
+ * thread, its gradients applied at once.
+ *
+ * @module
+ */
+import type { BackendFacts } from "../backend.ts";
+import type { KerasAdamConfig } from "./keras_adam.ts";
+import { loadReplica, saveReplica } from "./_replica_protocol.ts";
+import type { TrainReplica } from "./train_replica.ts";
+import type { Trainer } from "./trainer_interface.ts";
+
+/** A trainer over one replica in this thread. */
+export function localTrainer(
+  replica: TrainReplica,
+  facts: BackendFacts,
+  adam: KerasAdamConfig,
+): Trainer {
+  return {
+    facts,
+    imgSize: replica.imgSize,
+    classes: replica.classes,
+    topK: replica.topK,
+    replicas: 1,
+    async step(images, labels, lr) {
+      const t0 = performance.now();
+      const { loss, correct } = await replica.computeGradients(images, labels);
+      const t1 = performance.now();
+      const applied = Number.isFinite(loss);
+      if (applied) replica.apply(lr);
+      else replica.discard();
+      const t2 = performance.now();
+      return {
+        loss,
+        correct,
+        applied,
+        ms: { compute: t1 - t0, exchange: 0, update: t2 - t1, total: t2 - t0 },
+      };
+    },
+    saveCheckpoint: (dir, state) => saveReplica(replica, dir, state ?? null),
+    loadCheckpoint: (dir) => loadReplica(replica, dir, adam),
+    replicaDigests: async () => [await replica.weightsDigest()],
+    dispose() {
+      replica.dispose();
+      return Promise.resolve();
+    },
+  };
+}
