@@ -11,19 +11,19 @@
  *
  * @module
  */
-import { parseCliArgs } from "./_cli_args.ts";
+import { parseCliArgs } from "./cli/parse_args.ts";
 import {
   collectGarbage,
   ConfigError,
   createTerminalReporter,
   displayPath,
   formatDuration,
+  formatError,
   formatReason,
   loadPipeline,
   type Pipeline,
   runPipeline,
   type RunSummary,
-  StageFailedError,
 } from "./mod.ts";
 
 const USAGE = `Usage:
@@ -42,35 +42,33 @@ Options of run:
 
 const LOG_TAIL_LINES = 15;
 
-async function main(args: string[]): Promise<number> {
+const OPTIONS = {
+  jobs: { type: "number", short: "j" },
+  from: { type: "string" },
+  only: { type: "string" },
+  force: { type: "string", multiple: true },
+  "dry-run": { type: "boolean" },
+  cache: { type: "string" },
+  "no-bwrap": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/**
+ * Runs one command line (without the program name); resolves to the exit
+ * code.
+ *
+ * @throws {ConfigError} when the pipeline file is invalid
+ */
+export async function main(args: readonly string[]): Promise<number> {
   const [command, ...rest] = args;
   let parsed;
   try {
-    parsed = parseCliArgs(rest, {
-      jobs: { type: "string", short: "j" },
-      from: { type: "string" },
-      only: { type: "string" },
-      force: { type: "string", multiple: true },
-      "dry-run": { type: "boolean" },
-      cache: { type: "string" },
-      "no-bwrap": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    });
+    parsed = parseCliArgs(rest, OPTIONS);
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  const { positionals } = parsed;
-  const values = parsed.values as {
-    jobs?: string;
-    from?: string;
-    only?: string;
-    force?: string[];
-    "dry-run"?: boolean;
-    cache?: string;
-    "no-bwrap"?: boolean;
-    help?: boolean;
-  };
+  const { positionals, values } = parsed;
   if (
     values.help || command === undefined || command === "help" ||
     command === "--help"
@@ -86,10 +84,10 @@ async function main(args: string[]): Promise<number> {
     );
     return 2;
   }
-  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+  const jobs = values.jobs;
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) {
     console.error(
-      `Cannot use --jobs ${values.jobs}: give a whole number of at least 1`,
+      `Cannot use --jobs ${jobs}: give a whole number of at least 1`,
     );
     return 2;
   }
@@ -246,23 +244,13 @@ async function gc(pipeline: Pipeline, dryRun: boolean): Promise<number> {
   return 0;
 }
 
-try {
-  Deno.exit(await main(Deno.args));
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    Deno.exit(2);
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    // Expected failures (a bad pipeline file, a stage that cannot start) read
+    // as message and hint; anything else is a bug and keeps its stack.
+    console.error(formatError(error));
+    Deno.exit(error instanceof ConfigError ? 2 : 1);
   }
-  if (error instanceof StageFailedError) {
-    console.error(
-      `${error.message}${error.hint ? `\n  hint: ${error.hint}` : ""}`,
-    );
-    Deno.exit(1);
-  }
-  const hinted = error as { name?: string; message?: string; hint?: string };
-  if (hinted?.hint !== undefined) {
-    console.error(`${hinted.message}\n  hint: ${hinted.hint}`);
-    Deno.exit(1);
-  }
-  throw error;
 }

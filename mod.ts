@@ -30,6 +30,8 @@ export type {
   StageSummary,
 } from "./runner/define_stage.ts";
 export { displayPath } from "./runner/paths.ts";
+export { formatError, HintedError } from "./lib/hinted_error.ts";
+export type { HintedErrorOptions } from "./lib/hinted_error.ts";
 export {
   ConfigError,
   formatProblem,

@@ -21,6 +21,8 @@
  * @module
  */
 export { z } from "zod";
+export { HintedError } from "./lib/hinted_error.ts";
+export type { HintedErrorOptions } from "./lib/hinted_error.ts";
 export { defineStage } from "./runner/define_stage.ts";
 export type {
   CheckpointStore,

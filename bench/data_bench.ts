@@ -22,22 +22,20 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCliArgs } from "../cli/parse_args.ts";
 
 const PEER =
   new URL("../../shared/peers/pil_pipeline.py", import.meta.url).pathname;
 const SELF = new URL(import.meta.url).pathname;
 
-const { values } = parseArgs({
-  options: {
-    child: { type: "string" },
-    dir: { type: "string" },
-    size: { type: "string" },
-    concurrency: { type: "string", default: "4" },
-    repeat: { type: "string", default: "4" },
-    rounds: { type: "string", default: "3" },
-    sizes: { type: "string", default: "384,128" },
-  },
+const { values } = parseCliArgs(Deno.args, {
+  child: { type: "string" },
+  dir: { type: "string" },
+  size: { type: "string" },
+  concurrency: { type: "string", default: "4" },
+  repeat: { type: "string", default: "4" },
+  rounds: { type: "string", default: "3" },
+  sizes: { type: "string", default: "384,128" },
 });
 
 if (values.child) {

@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { planEfficientNetV2 } from "../lib/nn/model/efficientnetv2/plan.ts";
+import { parseCliArgs } from "../cli/parse_args.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { buildRetrievalModel } from "../lib/nn/model/retrieval_model.ts";
@@ -18,19 +19,16 @@ import { saveModel } from "../lib/nn/model/model_io.ts";
 import { createTrainer } from "../lib/nn/train/trainer.ts";
 import { probeBackend } from "../lib/nn/backend.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    sizes: { type: "string", default: "128,224" },
-    batch: { type: "string", default: "32" },
-    steps: { type: "string", default: "10" },
-    peer: {
-      type: "string",
-      default:
-        new URL("../../shared/peers/torch_train_step.py", import.meta.url)
-          .pathname,
-    },
-    python: { type: "string", default: "python3" },
+const { values: args } = parseCliArgs(Deno.args, {
+  sizes: { type: "string", default: "128,224" },
+  batch: { type: "string", default: "32" },
+  steps: { type: "string", default: "10" },
+  peer: {
+    type: "string",
+    default: new URL("../../shared/peers/torch_train_step.py", import.meta.url)
+      .pathname,
   },
+  python: { type: "string", default: "python3" },
 });
 const BATCH = Number(args.batch);
 const STEPS = Number(args.steps);
@@ -67,7 +65,7 @@ async function ours(
   const dir = await Deno.makeTempDir({ prefix: `gpu_bench_${size}_` });
   await tf.setBackend("cpu");
   const model = buildRetrievalModel({
-    variant: "b0",
+    backbone: planEfficientNetV2({ variant: "b0" }),
     imgSize: size,
     classes: CLASSES,
     seed: 1,

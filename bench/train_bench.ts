@@ -16,7 +16,8 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { planEfficientNetV2 } from "../lib/nn/model/efficientnetv2/plan.ts";
+import { parseCliArgs } from "../cli/parse_args.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { buildRetrievalModel } from "../lib/nn/model/retrieval_model.ts";
@@ -25,17 +26,14 @@ import { createTrainer, type Trainer } from "../lib/nn/train/trainer.ts";
 import { probeBackend } from "../lib/nn/backend.ts";
 import { profileKernels } from "../lib/nn/kernels/kernel_profile.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    sizes: { type: "string", default: "64,128" },
-    steps: { type: "string", default: "6" },
-    rounds: { type: "string", default: "3" },
-    peer: {
-      type: "string",
-      default:
-        new URL("../../shared/peers/torch_train_step.py", import.meta.url)
-          .pathname,
-    },
+const { values: args } = parseCliArgs(Deno.args, {
+  sizes: { type: "string", default: "64,128" },
+  steps: { type: "string", default: "6" },
+  rounds: { type: "string", default: "3" },
+  peer: {
+    type: "string",
+    default: new URL("../../shared/peers/torch_train_step.py", import.meta.url)
+      .pathname,
   },
 });
 const SIZES = args.sizes!.split(",").map(Number);
@@ -61,7 +59,7 @@ async function modelDir(size: number): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: `train_bench_b0_${size}_` });
   await tf.setBackend("cpu");
   const model = buildRetrievalModel({
-    variant: "b0",
+    backbone: planEfficientNetV2({ variant: "b0" }),
     imgSize: size,
     classes: CLASSES,
     seed: 1,

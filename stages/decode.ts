@@ -9,8 +9,7 @@
  *
  * @module
  */
-import { z } from "zod";
-import { defineStage } from "../runner/define_stage.ts";
+import { defineStage, z } from "../stage.ts";
 import { SHARP_PERMISSIONS } from "../lib/image/sharp_permissions.ts";
 
 const params = z.strictObject({

@@ -10,18 +10,15 @@
  */
 import { defineStage, z } from "../stage.ts";
 import {
-  BACKEND_NAMES,
-  type BackendName,
-  NATIVE_TFJS_PACKAGES,
-} from "../lib/nn/backend.ts";
-import { SHARP_PERMISSIONS } from "../lib/image/sharp_permissions.ts";
+  backendParam,
+  TFJS_STAGE_PERMISSIONS,
+  tfjsFacts,
+} from "./_tfjs_stage.ts";
 import { KNN_VOTINGS } from "../lib/metrics/knn_predict.ts";
 
 const params = z.strictObject({
   /** The TensorFlow.js backend. */
-  backend: z.enum(BACKEND_NAMES as [BackendName, ...BackendName[]]).default(
-    "auto",
-  ),
+  backend: backendParam,
   /** Images per inference batch. */
   batch_size: z.int().min(1).default(256),
   /** k values of top-k accuracy (capped at the class count). */
@@ -48,16 +45,8 @@ export default defineStage({
       description: "the decoded images (the holdout and train splits)",
     },
   },
-  // sharp decodes a stream-mode dataset; the native TensorFlow backends load an addon too.
-  permissions: {
-    ...SHARP_PERMISSIONS,
-    ffi: [...SHARP_PERMISSIONS.ffi, ...NATIVE_TFJS_PACKAGES],
-  },
-  async facts(p) {
-    const { probeBackend, TFJS_VERSION } = await import("../lib/nn/backend.ts");
-    const { backend, adapter } = await probeBackend(p.backend);
-    return { backend, tfjs: TFJS_VERSION, ...(adapter ? { adapter } : {}) };
-  },
+  permissions: TFJS_STAGE_PERMISSIONS,
+  facts: (p) => tfjsFacts(p.backend),
   async run(ctx) {
     const p = ctx.params;
     const { useBackend } = await import("../lib/nn/backend.ts");

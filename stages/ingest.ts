@@ -6,8 +6,7 @@
  *
  * @module
  */
-import { z } from "zod";
-import { defineStage } from "../runner/define_stage.ts";
+import { defineStage, z } from "../stage.ts";
 import { sourceReads, type SourceSpec } from "../lib/dataset/source_spec.ts";
 
 const source = z.union([

@@ -96,7 +96,7 @@ export default defineStage({
     );
     const { importWeights } = await import("../lib/nn/model/import_weights.ts");
     const { planEfficientNetV2 } = await import(
-      "../lib/nn/model/efficientnetv2/build.ts"
+      "../lib/nn/model/efficientnetv2/plan.ts"
     );
 
     const classes = await resolveClasses(p.classes, ctx.inputs.ingest);
@@ -111,22 +111,20 @@ export default defineStage({
         subcenters: p.head.arcface.subcenters,
       }
       : { kind: "softmax" as const };
-    const { scaled } = planEfficientNetV2({
+    const backbone = planEfficientNetV2({
       variant,
       width: p.width,
       depth: p.depth,
       dropPath: p.drop_path,
     });
+    const { scaled } = backbone;
     const config = {
-      variant,
-      width: scaled.width,
-      depth: scaled.depth,
+      backbone,
       imgSize: p.img_size ?? scaled.imgSize,
       classes,
       head,
       neck: p.neck,
       dropout: p.dropout,
-      dropPath: scaled.dropPath,
       seed: ctx.seed,
     };
     const model = buildRetrievalModel(config);

@@ -6,8 +6,7 @@
  *
  * @module
  */
-import { defineStage } from "../runner/define_stage.ts";
-import { z } from "zod";
+import { defineStage, z } from "../stage.ts";
 import { SHARP_PERMISSIONS } from "../lib/image/sharp_permissions.ts";
 
 export default defineStage({

@@ -13,11 +13,10 @@
  */
 import { defineStage, z } from "../stage.ts";
 import {
-  BACKEND_NAMES,
-  type BackendName,
-  NATIVE_TFJS_PACKAGES,
-} from "../lib/nn/backend.ts";
-import { SHARP_PERMISSIONS } from "../lib/image/sharp_permissions.ts";
+  backendParam,
+  TFJS_STAGE_PERMISSIONS,
+  tfjsFacts,
+} from "./_tfjs_stage.ts";
 
 const rampCosine = z.strictObject({
   schedule: z.literal("ramp-cosine"),
@@ -59,9 +58,7 @@ const params = z.strictObject({
     epsilon: z.number().positive().default(1e-7),
   }).default({ beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 }),
   /** The TensorFlow.js backend. */
-  backend: z.enum(BACKEND_NAMES as [BackendName, ...BackendName[]]).default(
-    "auto",
-  ),
+  backend: backendParam,
   /** Data-parallel replicas on the CPU backends: `auto` uses one per core (at most 8). */
   replicas: z.union([z.literal("auto"), z.int().min(1)]).default("auto"),
   /** Most images per forward/backward pass; larger batches accumulate gradients. */
@@ -90,21 +87,11 @@ export default defineStage({
     decode: { description: "the decoded training images (the decode stage)" },
     model: { description: "the initial model (the model stage)" },
   },
-  // sharp decodes a stream-mode dataset; the native TensorFlow backends load an addon too.
-  permissions: {
-    ...SHARP_PERMISSIONS,
-    ffi: [...SHARP_PERMISSIONS.ffi, ...NATIVE_TFJS_PACKAGES],
-  },
-  async facts(p) {
-    const { probeBackend, TFJS_VERSION } = await import("../lib/nn/backend.ts");
-    const { backend, adapter } = await probeBackend(p.backend);
-    return {
-      backend,
-      tfjs: TFJS_VERSION,
+  permissions: TFJS_STAGE_PERMISSIONS,
+  facts: (p) =>
+    tfjsFacts(p.backend, (backend) => ({
       replicas: String(resolveReplicas(p.replicas, backend)),
-      ...(adapter ? { adapter } : {}),
-    };
-  },
+    })),
   async run(ctx) {
     const p = ctx.params;
     const { createTrainer } = await import("../lib/nn/train/trainer.ts");

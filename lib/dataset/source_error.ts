@@ -4,16 +4,15 @@
  *
  * @module
  */
+import { HintedError } from "../hinted_error.ts";
 
 /** A bad dataset source file, with the line (text) or byte offset (binary) when known. */
-export class SourceError extends Error {
+export class SourceError extends HintedError {
   override name = "SourceError";
   /** The file or folder. */
   readonly file: string;
   /** 1-based line of a text file, when known. */
   readonly line?: number;
-  /** What to try next. */
-  readonly hint: string;
 
   constructor(
     message: string,
@@ -21,9 +20,11 @@ export class SourceError extends Error {
     hint: string,
     options?: ErrorOptions,
   ) {
-    super(`${at.file}${at.line ? `:${at.line}` : ""}: ${message}`, options);
+    super(`${at.file}${at.line ? `:${at.line}` : ""}: ${message}`, {
+      hint,
+      cause: options?.cause,
+    });
     this.file = at.file;
     this.line = at.line;
-    this.hint = hint;
   }
 }

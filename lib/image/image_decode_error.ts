@@ -3,16 +3,15 @@
  *
  * @module
  */
+import { HintedError } from "../hinted_error.ts";
 
 /** An undecodable image, with the file and record it came from. */
-export class ImageDecodeError extends Error {
+export class ImageDecodeError extends HintedError {
   override name = "ImageDecodeError";
   /** The shard (or image file). */
   readonly file: string;
   /** The record id (index position) or −1. */
   readonly record: number;
-  /** What to try next. */
-  readonly hint: string;
 
   constructor(
     message: string,
@@ -20,9 +19,11 @@ export class ImageDecodeError extends Error {
     hint: string,
     options?: ErrorOptions,
   ) {
-    super(`${at.file}: record ${at.record}: ${message}`, options);
+    super(`${at.file}: record ${at.record}: ${message}`, {
+      hint,
+      cause: options?.cause,
+    });
     this.file = at.file;
     this.record = at.record;
-    this.hint = hint;
   }
 }

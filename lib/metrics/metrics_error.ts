@@ -1,4 +1,5 @@
 /** Where in the inputs of a metric a problem was found. */
+import { HintedError } from "../hinted_error.ts";
 export interface MetricsLocation {
   /** The input that holds the bad value (`"scores"`, `"truth"`, …). */
   input: string;
@@ -12,7 +13,7 @@ export interface MetricsLocation {
  * Bad input to a metric: a shape mismatch, a label out of range, a NaN
  * score. Carries where the problem is and a hint.
  */
-export class MetricsError extends RangeError {
+export class MetricsError extends HintedError {
   override name = "MetricsError";
   /**
    * @param message "Cannot <action> <thing>: <current state>"
@@ -22,8 +23,8 @@ export class MetricsError extends RangeError {
   constructor(
     message: string,
     readonly at: MetricsLocation,
-    readonly hint?: string,
+    hint?: string,
   ) {
-    super(hint ? `${message} (${hint})` : message);
+    super(message, { hint });
   }
 }

@@ -31,6 +31,7 @@
  *
  * @module
  */
+import { HintedError } from "../hinted_error.ts";
 
 /** A backend name as written in pipeline.yaml. */
 export type BackendName =
@@ -86,7 +87,7 @@ export interface BackendOptions {
 }
 
 /** A backend that was asked for explicitly cannot run here. */
-export class BackendUnavailableError extends Error {
+export class BackendUnavailableError extends HintedError {
   override name = "BackendUnavailableError";
   /**
    * @param backend the backend asked for
@@ -95,10 +96,10 @@ export class BackendUnavailableError extends Error {
   constructor(
     message: string,
     readonly backend: ResolvedBackend,
-    readonly hint: string,
+    hint: string,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(message, { hint, cause: options?.cause });
   }
 }
 

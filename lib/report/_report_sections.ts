@@ -70,11 +70,29 @@ export function dataFacts(data: ReportData): string {
   return factsTable(rows) + grid;
 }
 
-/** The model config as facts. */
+/**
+ * The model config as facts. The backbone's plan (one spec per block) is
+ * shown by its variant and coefficients, not block by block.
+ */
 export function modelFacts(data: ReportData): string {
   const config = data.modelConfig;
   if (!config) return "";
-  return factsTable(flattenFacts(config));
+  return factsTable(flattenFacts(withPlanSummary(config)));
+}
+
+function withPlanSummary(
+  modelConfig: Record<string, unknown>,
+): Record<string, unknown> {
+  const config = modelConfig.config as
+    | { backbone?: { scaled?: Record<string, unknown> } }
+    | undefined;
+  const scaled = config?.backbone?.scaled;
+  if (!scaled) return modelConfig;
+  const { name, width, depth, dropPath } = scaled;
+  return {
+    ...modelConfig,
+    config: { ...config, backbone: { variant: name, width, depth, dropPath } },
+  };
 }
 
 /** One row per upstream stage: status, start, duration, run and key. */

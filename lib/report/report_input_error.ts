@@ -1,5 +1,6 @@
 /** An upstream artifact file the report needs is unreadable or has the wrong shape. */
-export class ReportInputError extends Error {
+import { HintedError } from "../hinted_error.ts";
+export class ReportInputError extends HintedError {
   override name = "ReportInputError";
   /**
    * @param message "Cannot <action> <thing>: <current state>"
@@ -11,9 +12,9 @@ export class ReportInputError extends Error {
     message: string,
     readonly file: string,
     readonly field?: string,
-    readonly hint?: string,
+    hint?: string,
     options?: ErrorOptions,
   ) {
-    super(hint ? `${message} (${hint})` : message, options);
+    super(message, { hint, cause: options?.cause });
   }
 }

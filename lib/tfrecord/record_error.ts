@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { HintedError } from "../hinted_error.ts";
 
 /** Where in a TFRecord file a problem is. */
 export interface RecordLocation {
@@ -19,7 +20,7 @@ export interface RecordLocation {
  * A TFRecord framing, CRC or parse error. The message names the file, the
  * byte offset and the record index; `hint` says what to do about it.
  */
-export class RecordError extends Error {
+export class RecordError extends HintedError {
   override name = "RecordError";
   /** The file. */
   readonly file: string;
@@ -27,8 +28,6 @@ export class RecordError extends Error {
   readonly offset: number;
   /** Index of the bad record. */
   readonly record: number;
-  /** What to try next. */
-  readonly hint: string;
   /** The problem without the location prefix. */
   readonly reason: string;
   /**
@@ -45,11 +44,13 @@ export class RecordError extends Error {
     options?: ErrorOptions,
   ) {
     const record = at.record >= 0 ? `record ${at.record} at ` : "";
-    super(`${at.file}: ${record}byte ${at.offset}: ${reason}`, options);
+    super(`${at.file}: ${record}byte ${at.offset}: ${reason}`, {
+      hint,
+      cause: options?.cause,
+    });
     this.file = at.file;
     this.offset = at.offset;
     this.record = at.record;
-    this.hint = hint;
     this.reason = reason;
     this.resumeAt = at.resumeAt;
   }

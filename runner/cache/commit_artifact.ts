@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { HintedError } from "../../lib/hinted_error.ts";
 import type { LazyFileHasher } from "./digest.ts";
 import type { Digest } from "./digest.ts";
 import { CONTENT_NAMESPACE } from "./hash_tree.ts";
@@ -27,10 +28,10 @@ export interface ArtifactReference {
 }
 
 /** Thrown when a stage's output cannot become an artifact. */
-export class ArtifactError extends Error {
+export class ArtifactError extends HintedError {
   override name = "ArtifactError";
-  constructor(message: string, readonly hint?: string) {
-    super(message);
+  constructor(message: string, hint?: string) {
+    super(message, { hint });
   }
 }
 

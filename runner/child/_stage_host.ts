@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { HintedError } from "../../lib/hinted_error.ts";
 import { describeZodIssues } from "../zod_issues.ts";
 import type { Logger, Progress, StageDefinition } from "../define_stage.ts";
 import { createStageContext } from "./stage_context.ts";
@@ -54,18 +55,15 @@ async function loadDefinition(module: string): Promise<StageDefinition> {
     typeof (definition.params as { safeParse?: unknown })?.safeParse !==
       "function"
   ) {
-    throw new HostError(
+    throw new HintedError(
       `Cannot use "${module}" as a stage: its default export is not a stage definition`,
-      "default-export defineStage({ description, params, run }) from stage.ts",
+      {
+        hint:
+          "default-export defineStage({ description, params, run }) from stage.ts",
+      },
     );
   }
   return definition;
-}
-
-class HostError extends Error {
-  constructor(message: string, readonly hint?: string) {
-    super(message);
-  }
 }
 
 async function describe(probe: StageProbe): Promise<StageDescription> {
@@ -76,7 +74,7 @@ async function describe(probe: StageProbe): Promise<StageDescription> {
     return {
       ok: false,
       loadError: errorMessage(error),
-      hint: (error as HostError).hint,
+      hint: hintOf(error),
     };
   }
   const parsed = definition.params.safeParse(probe.params ?? {});
@@ -135,7 +133,7 @@ async function facts(probe: StageProbe): Promise<StageFacts> {
     return {
       ok: false,
       error: errorMessage(error),
-      hint: (error as { hint?: string }).hint,
+      hint: hintOf(error),
     };
   }
 }
@@ -190,6 +188,10 @@ async function run(job: Extract<StageJob, { mode: "run" }>): Promise<void> {
   emit({ t: "done", summary: summary ?? null, references });
 }
 
+function hintOf(error: unknown): string | undefined {
+  return error instanceof HintedError ? error.hint : undefined;
+}
+
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -214,10 +216,12 @@ try {
     t: "error",
     name: err.name,
     message: err.message,
-    hint: (err as { hint?: string }).hint,
+    hint: hintOf(err),
   });
   // Typed errors carry their own location and hint; others keep their stack for the log.
-  if (!("hint" in err) && !(err instanceof Deno.errors.NotCapable)) {
+  if (
+    !(err instanceof HintedError) && !(err instanceof Deno.errors.NotCapable)
+  ) {
     console.error(err.stack ?? err.message);
   }
   Deno.exit(1);

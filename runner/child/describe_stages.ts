@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { HintedError } from "../../lib/hinted_error.ts";
 import { atomicWrite } from "../cache/atomic_write.ts";
 import { canonicalJson } from "../cache/canonical_json.ts";
 import { type Digest, digestBytes } from "../cache/digest.ts";
@@ -27,11 +28,8 @@ export interface DescribeRequest extends StageProbe {
 }
 
 /** Thrown when the describe or facts child itself fails. */
-export class DescribeError extends Error {
+export class DescribeError extends HintedError {
   override name = "DescribeError";
-  constructor(message: string, readonly hint?: string) {
-    super(message);
-  }
 }
 
 /** How to run describe/facts children. */
@@ -156,8 +154,10 @@ async function probe(
     `Cannot ${
       mode === "describe" ? "load" : "compute the facts of"
     } stage ${names}: ${reason}`,
-    mode === "describe"
-      ? "a stage module's top level must only define the stage; load heavy or native libraries inside run()"
-      : outcome.error?.hint,
+    {
+      hint: mode === "describe"
+        ? "a stage module's top level must only define the stage; load heavy or native libraries inside run()"
+        : outcome.error?.hint,
+    },
   );
 }

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { HintedError } from "../../lib/hinted_error.ts";
 
 /** What a sandboxed child may touch. */
 export interface SandboxPermissions {
@@ -61,7 +62,7 @@ export interface SandboxedProcess {
 }
 
 /** Thrown when permissions cannot be expressed as Deno flags. */
-export class SandboxError extends Error {
+export class SandboxError extends HintedError {
   override name = "SandboxError";
 }
 

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { HintedError } from "../../lib/hinted_error.ts";
 
 /**
  * Bumped whenever the tokens or imports found for the same source change, so
@@ -89,7 +90,7 @@ const NEWLINE_SENSITIVE_AFTER = new Set([
 ]);
 
 /** Thrown for input the tokenizer cannot follow (an unterminated literal). */
-export class TokenizeError extends SyntaxError {
+export class TokenizeError extends HintedError {
   override name = "TokenizeError";
 }
 

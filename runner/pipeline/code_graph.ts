@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { HintedError } from "../../lib/hinted_error.ts";
 import { type Digest, digestBytes } from "../cache/digest.ts";
 import { normalisePath, relativeTo } from "../paths.ts";
 import { fileIdentity, type StatCache } from "../cache/stat_cache.ts";
@@ -40,10 +41,10 @@ export interface DenoLock {
 }
 
 /** Thrown when an import cannot be followed. */
-export class CodeGraphError extends Error {
+export class CodeGraphError extends HintedError {
   override name = "CodeGraphError";
-  constructor(message: string, readonly file: string, readonly hint?: string) {
-    super(message);
+  constructor(message: string, readonly file: string, hint?: string) {
+    super(message, { hint });
   }
 }
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { HintedError } from "../../lib/hinted_error.ts";
 
 /** A position in a source file (1-based line and column). */
 export interface SourceSpan {
@@ -25,8 +26,11 @@ export interface ConfigProblem {
   hint?: string;
 }
 
-/** The pipeline file is invalid; `problems` lists every problem found. */
-export class ConfigError extends SyntaxError {
+/**
+ * The pipeline file is invalid; `problems` lists every problem found. The
+ * message holds them all, each with its own hint.
+ */
+export class ConfigError extends HintedError {
   override name = "ConfigError";
   readonly problems: readonly ConfigProblem[];
 
@@ -41,11 +45,6 @@ export class ConfigError extends SyntaxError {
   /** The first problem's location. */
   get at(): SourceSpan {
     return this.problems[0].at;
-  }
-
-  /** The first problem's hint. */
-  get hint(): string | undefined {
-    return this.problems[0].hint;
   }
 }
 

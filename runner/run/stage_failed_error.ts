@@ -5,9 +5,10 @@
  *
  * @module
  */
+import { HintedError } from "../../lib/hinted_error.ts";
 
 /** A stage did not produce its output. */
-export class StageFailedError extends Error {
+export class StageFailedError extends HintedError {
   override name = "StageFailedError";
   constructor(
     readonly stage: string,
@@ -25,12 +26,7 @@ export class StageFailedError extends Error {
       cause?: unknown;
     },
   ) {
-    super(message, { cause: options.cause });
-  }
-
-  /** What to do about it. */
-  get hint(): string | undefined {
-    return this.options.hint;
+    super(message, { hint: options.hint, cause: options.cause });
   }
 }
 

@@ -1,3 +1,4 @@
+import { planEfficientNetV2 } from "../../lib/nn/model/efficientnetv2/plan.ts";
 import assert from "node:assert/strict";
 import "../lib/nn/_cpu.ts";
 import definition from "../../stages/model.ts";
@@ -161,7 +162,7 @@ Deno.test("model stage writes the seeded model, its config and a Keras-style sum
 Deno.test("model stage imports pretrained backbone weights from a Keras .h5", async () => {
   await withDir(async (root) => {
     const source = buildRetrievalModel({
-      variant: "pico",
+      backbone: planEfficientNetV2({ variant: "pico" }),
       imgSize: 32,
       classes: 3,
       seed: 99,

@@ -1,3 +1,4 @@
+import { planEfficientNetV2 } from "../../lib/nn/model/efficientnetv2/plan.ts";
 import assert from "node:assert/strict";
 import "../lib/nn/_cpu.ts";
 import train from "../../stages/train.ts";
@@ -20,7 +21,12 @@ async function fixtures(
   const model = `${root}/model`;
   await Deno.mkdir(model);
   await saveModel(
-    buildRetrievalModel({ variant: "pico", imgSize: 32, classes: 3, seed: 3 }),
+    buildRetrievalModel({
+      backbone: planEfficientNetV2({ variant: "pico" }),
+      imgSize: 32,
+      classes: 3,
+      seed: 3,
+    }),
     model,
   );
   return { decode, model };

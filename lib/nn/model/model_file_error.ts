@@ -4,9 +4,10 @@
  *
  * @module
  */
+import { HintedError } from "../../hinted_error.ts";
 
 /** A model/weights file is missing, malformed, or does not match the model. */
-export class ModelFileError extends Error {
+export class ModelFileError extends HintedError {
   override name = "ModelFileError";
 
   /**
@@ -17,9 +18,9 @@ export class ModelFileError extends Error {
   constructor(
     message: string,
     readonly file: string,
-    readonly hint?: string,
+    hint?: string,
     options?: ErrorOptions,
   ) {
-    super(hint ? `${message} (${hint})` : message, options);
+    super(message, { hint, cause: options?.cause });
   }
 }

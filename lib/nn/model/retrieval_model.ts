@@ -10,10 +10,9 @@
 import * as tfl from "@tensorflow/tfjs-layers";
 import { ArcMarginProduct } from "./arcface.ts";
 import { applyEfficientNetV2 } from "./efficientnetv2/build.ts";
-import type { VariantSpec } from "./efficientnetv2/variants.ts";
+import type { EfficientNetV2Plan } from "./efficientnetv2/plan.ts";
 import { SeededDropout } from "./seeded_dropout.ts";
 import { deriveSeed } from "./seeds.ts";
-import { resolveVariant } from "./efficientnetv2/validate_variant.ts";
 
 type Sym = tfl.SymbolicTensor;
 
@@ -36,12 +35,8 @@ export type HeadConfig =
 
 /** Everything {@linkcode buildRetrievalModel} needs. */
 export interface RetrievalModelConfig {
-  /** Backbone variant: a built-in name (`"s"`, `"efficientnetv2-b0"`, `"pico"`) or a custom table. */
-  variant: string | VariantSpec;
-  /** Replaces the variant's width coefficient. */
-  width?: number;
-  /** Replaces the variant's depth coefficient. */
-  depth?: number;
+  /** The backbone, planned by `planEfficientNetV2` (its drop-path rate included). */
+  backbone: EfficientNetV2Plan;
   /** Input size in pixels per side. @default the variant's resolution */
   imgSize?: number;
   /** Number of classes. */
@@ -52,8 +47,6 @@ export interface RetrievalModelConfig {
   neck?: number;
   /** Dropout after pooling (the notebook's `Dropout(0.0)`). @default 0 */
   dropout?: number;
-  /** Final drop-path rate of the backbone. @default the variant's (0.2) */
-  dropPath?: number;
   /** Seed of every initializer and dropout mask. @default 0 */
   seed?: number;
 }
@@ -90,15 +83,13 @@ export function isHeadWeight(name: string): boolean {
  * label [B, 1] int32]` (a `[B]` label also works with `apply`), output the
  * training logits `[B, classes]` (with the margin, for ArcFace). Initial
  * weights depend only on the config (seed included).
- *
- * @throws {VariantError} for an unknown variant or a bad table
  */
 export function buildRetrievalModel(
   config: RetrievalModelConfig,
 ): tfl.LayersModel {
   const seed = config.seed ?? 0;
-  const variant = resolveVariant(config.variant);
-  const size = config.imgSize ?? variant.imgSize;
+  const { scaled } = config.backbone;
+  const size = config.imgSize ?? scaled.imgSize;
   if (!(Number.isInteger(config.classes) && config.classes >= 1)) {
     throw new RangeError(
       `Cannot build the retrieval model: classes ${config.classes} is not a positive integer`,
@@ -113,13 +104,7 @@ export function buildRetrievalModel(
     dtype: "int32",
     name: RETRIEVAL_LAYERS.label,
   });
-  const backbone = applyEfficientNetV2(image, {
-    variant,
-    width: config.width,
-    depth: config.depth,
-    dropPath: config.dropPath,
-    seed,
-  });
+  const backbone = applyEfficientNetV2(image, config.backbone, { seed });
   let x = tfl.layers.globalAveragePooling2d({ name: RETRIEVAL_LAYERS.pooling })
     .apply(backbone.features) as Sym;
   x = new SeededDropout({
@@ -175,6 +160,6 @@ export function buildRetrievalModel(
   return tfl.model({
     inputs: [image, label],
     outputs: logits,
-    name: `retrieval-efficientnetv2-${variant.name}`,
+    name: `retrieval-efficientnetv2-${scaled.name}`,
   });
 }

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { HintedError } from "../../hinted_error.ts";
 import type { StepOutcome } from "./trainer.ts";
 
 /** One epoch's record in history.json. */
@@ -88,10 +89,8 @@ export interface FitOptions {
 }
 
 /** Training produced a loss that is not a finite number. */
-export class TrainingDivergedError extends RangeError {
+export class TrainingDivergedError extends HintedError {
   override name = "TrainingDivergedError";
-  /** What to do about it. */
-  readonly hint: string;
   constructor(
     readonly epoch: number,
     readonly step: number,
@@ -101,9 +100,11 @@ export class TrainingDivergedError extends RangeError {
       `Cannot continue training: the loss became ${loss} at epoch ${
         epoch + 1
       }, step ${step}`,
+      {
+        hint:
+          "the last good checkpoint is kept; lower the learning rate (lr.max) or the ArcFace scale s, then run again",
+      },
     );
-    this.hint =
-      "the last good checkpoint is kept; lower the learning rate (lr.max) or the ArcFace scale s, then run again";
   }
 }
 

@@ -52,14 +52,14 @@ Deno.test("useBackend('tensorflow') explains how to install tfjs-node when it is
     'Cannot use backend "tensorflow": npm package @tensorflow/tfjs-node is not installed',
   );
   assertIncludes(
-    error.hint,
+    error.hint ?? "",
     `deno add npm:@tensorflow/tfjs-node@${TFJS_VERSION}`,
   );
   assertIncludes(
-    error.hint,
+    error.hint ?? "",
     "deno install --allow-scripts=npm:@tensorflow/tfjs-node",
   );
-  assertIncludes(error.hint, '"wasm"');
+  assertIncludes(error.hint ?? "", '"wasm"');
 });
 
 Deno.test("useBackend('tensorflow-gpu') names the CUDA requirement", async () => {
@@ -67,10 +67,10 @@ Deno.test("useBackend('tensorflow-gpu') names the CUDA requirement", async () =>
     useBackend("tensorflow-gpu", { nodeModulesDir: await Deno.makeTempDir() }),
   );
   assertIncludes(
-    error.hint,
+    error.hint ?? "",
     "deno install --allow-scripts=npm:@tensorflow/tfjs-node-gpu",
   );
-  assertIncludes(error.hint, "CUDA");
+  assertIncludes(error.hint ?? "", "CUDA");
 });
 
 Deno.test("probeBackend('tensorflow') tells an installed package without its native library apart", async () => {

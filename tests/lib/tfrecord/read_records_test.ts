@@ -39,7 +39,7 @@ async function rejectsRecordError(
     assert.equal(error.record, expected.record);
     assert.match(error.message, expected.match);
     assert.match(error.message, new RegExp(`byte ${expected.offset}`));
-    assert.ok(error.hint.length > 0);
+    assert.ok((error.hint ?? "").length > 0);
     return true;
   });
 }

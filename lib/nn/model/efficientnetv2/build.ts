@@ -8,10 +8,7 @@
 import * as tfl from "@tensorflow/tfjs-layers";
 import { SeededDropout } from "../seeded_dropout.ts";
 import { deriveSeed } from "../seeds.ts";
-import { type BlockSpec, expandBlocks } from "./expand.ts";
-import { type ScaledVariant, scaleVariant } from "./scale.ts";
-import { resolveVariant } from "./validate_variant.ts";
-import type { VariantSpec } from "./variants.ts";
+import type { EfficientNetV2Plan } from "./plan.ts";
 import {
   convBnAct,
   fusedMbConvBlock,
@@ -24,14 +21,6 @@ type Sym = tfl.SymbolicTensor;
 
 /** Options of {@linkcode applyEfficientNetV2}. */
 export interface BackboneOptions {
-  /** A built-in variant name (`"s"`, `"efficientnetv2-s"`, `"pico"`, …) or a custom table. */
-  variant: string | VariantSpec;
-  /** Replaces the variant's width coefficient. */
-  width?: number;
-  /** Replaces the variant's depth coefficient. */
-  depth?: number;
-  /** Replaces the variant's final drop-path rate. */
-  dropPath?: number;
   /** Seed of every initializer and drop-path mask. @default 0 */
   seed?: number;
   /** BatchNormalization momentum (Keras semantics). @default 0.9 */
@@ -40,43 +29,24 @@ export interface BackboneOptions {
   bnEpsilon?: number;
 }
 
-/** The backbone applied to an input, with the specs it was built from. */
+/** The backbone applied to an input. */
 export interface Backbone {
-  /** The scaled variant. */
-  scaled: ScaledVariant;
-  /** One spec per block. */
-  blocks: BlockSpec[];
   /** Output of each stage's last block (`[B, H/stride, W/stride, C]`). */
   stageOutputs: Sym[];
   /** Output of `top_activation`: `[B, H/32, W/32, topFilters]`. */
   features: Sym;
 }
 
-/** Scales and expands a variant without building anything. */
-export function planEfficientNetV2(
-  options: BackboneOptions,
-): { scaled: ScaledVariant; blocks: BlockSpec[] } {
-  const base = resolveVariant(options.variant);
-  const scaled = scaleVariant(
-    options.dropPath === undefined
-      ? base
-      : { ...base, dropPath: options.dropPath },
-    { width: options.width, depth: options.depth },
-  );
-  return { scaled, blocks: expandBlocks(scaled) };
-}
-
 /**
  * Applies the EfficientNetV2 feature extractor (no pooling, no classifier) to
- * an image tensor `[B, H, W, 3]`.
- *
- * @throws {VariantError} for an unknown variant or a bad table
+ * an image tensor `[B, H, W, 3]`, as planned.
  */
 export function applyEfficientNetV2(
   image: Sym,
-  options: BackboneOptions,
+  plan: EfficientNetV2Plan,
+  options: BackboneOptions = {},
 ): Backbone {
-  const { scaled, blocks } = planEfficientNetV2(options);
+  const { scaled, blocks } = plan;
   const settings: LayerSettings = {
     seed: options.seed ?? 0,
     bnMomentum: options.bnMomentum ?? 0.9,
@@ -104,7 +74,7 @@ export function applyEfficientNetV2(
     { filters: scaled.topFilters, kernel: 1, stride: 1 },
     settings,
   );
-  return { scaled, blocks, stageOutputs, features };
+  return { stageOutputs, features };
 }
 
 /** Options of {@linkcode buildEfficientNetV2}. */
@@ -121,16 +91,15 @@ export interface EfficientNetV2Options extends BackboneOptions {
  * The Keras-application-shaped model (`efficientnetv2-<name>`): image in,
  * class probabilities (or the feature map without the top) out. Used to
  * check parameter counts and shapes against the published ones.
- *
- * @throws {VariantError} for an unknown variant or a bad table
  */
 export function buildEfficientNetV2(
-  options: EfficientNetV2Options,
+  plan: EfficientNetV2Plan,
+  options: EfficientNetV2Options = {},
 ): tfl.LayersModel {
-  const { scaled } = planEfficientNetV2(options);
+  const { scaled } = plan;
   const size = options.imgSize ?? scaled.imgSize;
   const image = tfl.input({ shape: [size, size, 3], name: "image" });
-  const backbone = applyEfficientNetV2(image, options);
+  const backbone = applyEfficientNetV2(image, plan, options);
   let out = backbone.features;
   if (options.includeTop ?? true) {
     const seed = options.seed ?? 0;

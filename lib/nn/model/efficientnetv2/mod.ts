@@ -1,6 +1,7 @@
 /**
- * EfficientNetV2 as data: variant tables → {@linkcode scaleVariant} →
- * {@linkcode expandBlocks} → tfjs layers ({@linkcode applyEfficientNetV2},
+ * EfficientNetV2 as data: variant tables → {@linkcode planEfficientNetV2}
+ * (resolve, validate, {@linkcode scaleVariant}, {@linkcode expandBlocks},
+ * once) → tfjs layers ({@linkcode applyEfficientNetV2},
  * {@linkcode buildEfficientNetV2}), with Keras's layer names and the
  * published parameter counts.
  *
@@ -13,17 +14,15 @@
  *
  * @module
  */
-export {
-  applyEfficientNetV2,
-  buildEfficientNetV2,
-  planEfficientNetV2,
-} from "./build.ts";
+export { applyEfficientNetV2, buildEfficientNetV2 } from "./build.ts";
 export type {
   Backbone,
   BackboneOptions,
   EfficientNetV2Options,
 } from "./build.ts";
 export { countBlockParams, countParams } from "./count_params.ts";
+export { type EfficientNetV2Plan, planEfficientNetV2 } from "./plan.ts";
+export type { PlanOptions } from "./plan.ts";
 export { type BlockSpec, expandBlocks, repeatLetter } from "./expand.ts";
 export {
   roundFilters,

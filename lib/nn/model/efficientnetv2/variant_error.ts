@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { HintedError } from "../../../hinted_error.ts";
 
 /** Where a variant problem is: the variant, and the stage row and field when it is in a row. */
 export interface VariantLocation {
@@ -16,7 +17,7 @@ export interface VariantLocation {
 }
 
 /** Thrown when a variant cannot be built; the message names the variant and row. */
-export class VariantError extends RangeError {
+export class VariantError extends HintedError {
   override name = "VariantError";
 
   /**
@@ -27,12 +28,12 @@ export class VariantError extends RangeError {
   constructor(
     problem: string,
     readonly at: VariantLocation,
-    readonly hint?: string,
+    hint?: string,
   ) {
     const where = at.row === undefined ? "" : ` row ${at.row}`;
     super(
-      `Cannot build EfficientNetV2 variant "${at.variant}"${where}: ${problem}` +
-        (hint ? ` (${hint})` : ""),
+      `Cannot build EfficientNetV2 variant "${at.variant}"${where}: ${problem}`,
+      { hint },
     );
   }
 }

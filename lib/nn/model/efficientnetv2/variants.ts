@@ -51,181 +51,59 @@ export interface VariantSpec {
   stages: readonly StageSpec[];
 }
 
-// Base tables. b0–b3 share one table and differ in coefficients only.
+// Base tables, one row per stage. b0–b3 share one table and differ in
+// coefficients only.
+// deno-fmt-ignore
 const B0_STAGES: readonly StageSpec[] = [
-  { block: "fused", repeats: 1, kernel: 3, stride: 1, expand: 1, out: 16 },
-  { block: "fused", repeats: 2, kernel: 3, stride: 2, expand: 4, out: 32 },
-  { block: "fused", repeats: 2, kernel: 3, stride: 2, expand: 4, out: 48 },
-  {
-    block: "mbconv",
-    repeats: 3,
-    kernel: 3,
-    stride: 2,
-    expand: 4,
-    out: 96,
-    se: 0.25,
-  },
-  {
-    block: "mbconv",
-    repeats: 5,
-    kernel: 3,
-    stride: 1,
-    expand: 6,
-    out: 112,
-    se: 0.25,
-  },
-  {
-    block: "mbconv",
-    repeats: 8,
-    kernel: 3,
-    stride: 2,
-    expand: 6,
-    out: 192,
-    se: 0.25,
-  },
+  { block: "fused",  repeats:  1, kernel: 3, stride: 1, expand: 1, out:  16 },
+  { block: "fused",  repeats:  2, kernel: 3, stride: 2, expand: 4, out:  32 },
+  { block: "fused",  repeats:  2, kernel: 3, stride: 2, expand: 4, out:  48 },
+  { block: "mbconv", repeats:  3, kernel: 3, stride: 2, expand: 4, out:  96, se: 0.25 },
+  { block: "mbconv", repeats:  5, kernel: 3, stride: 1, expand: 6, out: 112, se: 0.25 },
+  { block: "mbconv", repeats:  8, kernel: 3, stride: 2, expand: 6, out: 192, se: 0.25 },
 ];
 
+// deno-fmt-ignore
 const S_STAGES: readonly StageSpec[] = [
-  { block: "fused", repeats: 2, kernel: 3, stride: 1, expand: 1, out: 24 },
-  { block: "fused", repeats: 4, kernel: 3, stride: 2, expand: 4, out: 48 },
-  { block: "fused", repeats: 4, kernel: 3, stride: 2, expand: 4, out: 64 },
-  {
-    block: "mbconv",
-    repeats: 6,
-    kernel: 3,
-    stride: 2,
-    expand: 4,
-    out: 128,
-    se: 0.25,
-  },
-  {
-    block: "mbconv",
-    repeats: 9,
-    kernel: 3,
-    stride: 1,
-    expand: 6,
-    out: 160,
-    se: 0.25,
-  },
-  {
-    block: "mbconv",
-    repeats: 15,
-    kernel: 3,
-    stride: 2,
-    expand: 6,
-    out: 256,
-    se: 0.25,
-  },
+  { block: "fused",  repeats:  2, kernel: 3, stride: 1, expand: 1, out:  24 },
+  { block: "fused",  repeats:  4, kernel: 3, stride: 2, expand: 4, out:  48 },
+  { block: "fused",  repeats:  4, kernel: 3, stride: 2, expand: 4, out:  64 },
+  { block: "mbconv", repeats:  6, kernel: 3, stride: 2, expand: 4, out: 128, se: 0.25 },
+  { block: "mbconv", repeats:  9, kernel: 3, stride: 1, expand: 6, out: 160, se: 0.25 },
+  { block: "mbconv", repeats: 15, kernel: 3, stride: 2, expand: 6, out: 256, se: 0.25 },
 ];
 
+// deno-fmt-ignore
 const M_STAGES: readonly StageSpec[] = [
-  { block: "fused", repeats: 3, kernel: 3, stride: 1, expand: 1, out: 24 },
-  { block: "fused", repeats: 5, kernel: 3, stride: 2, expand: 4, out: 48 },
-  { block: "fused", repeats: 5, kernel: 3, stride: 2, expand: 4, out: 80 },
-  {
-    block: "mbconv",
-    repeats: 7,
-    kernel: 3,
-    stride: 2,
-    expand: 4,
-    out: 160,
-    se: 0.25,
-  },
-  {
-    block: "mbconv",
-    repeats: 14,
-    kernel: 3,
-    stride: 1,
-    expand: 6,
-    out: 176,
-    se: 0.25,
-  },
-  {
-    block: "mbconv",
-    repeats: 18,
-    kernel: 3,
-    stride: 2,
-    expand: 6,
-    out: 304,
-    se: 0.25,
-  },
-  {
-    block: "mbconv",
-    repeats: 5,
-    kernel: 3,
-    stride: 1,
-    expand: 6,
-    out: 512,
-    se: 0.25,
-  },
+  { block: "fused",  repeats:  3, kernel: 3, stride: 1, expand: 1, out:  24 },
+  { block: "fused",  repeats:  5, kernel: 3, stride: 2, expand: 4, out:  48 },
+  { block: "fused",  repeats:  5, kernel: 3, stride: 2, expand: 4, out:  80 },
+  { block: "mbconv", repeats:  7, kernel: 3, stride: 2, expand: 4, out: 160, se: 0.25 },
+  { block: "mbconv", repeats: 14, kernel: 3, stride: 1, expand: 6, out: 176, se: 0.25 },
+  { block: "mbconv", repeats: 18, kernel: 3, stride: 2, expand: 6, out: 304, se: 0.25 },
+  { block: "mbconv", repeats:  5, kernel: 3, stride: 1, expand: 6, out: 512, se: 0.25 },
 ];
 
+// deno-fmt-ignore
 const L_STAGES: readonly StageSpec[] = [
-  { block: "fused", repeats: 4, kernel: 3, stride: 1, expand: 1, out: 32 },
-  { block: "fused", repeats: 7, kernel: 3, stride: 2, expand: 4, out: 64 },
-  { block: "fused", repeats: 7, kernel: 3, stride: 2, expand: 4, out: 96 },
-  {
-    block: "mbconv",
-    repeats: 10,
-    kernel: 3,
-    stride: 2,
-    expand: 4,
-    out: 192,
-    se: 0.25,
-  },
-  {
-    block: "mbconv",
-    repeats: 19,
-    kernel: 3,
-    stride: 1,
-    expand: 6,
-    out: 224,
-    se: 0.25,
-  },
-  {
-    block: "mbconv",
-    repeats: 25,
-    kernel: 3,
-    stride: 2,
-    expand: 6,
-    out: 384,
-    se: 0.25,
-  },
-  {
-    block: "mbconv",
-    repeats: 7,
-    kernel: 3,
-    stride: 1,
-    expand: 6,
-    out: 640,
-    se: 0.25,
-  },
+  { block: "fused",  repeats:  4, kernel: 3, stride: 1, expand: 1, out:  32 },
+  { block: "fused",  repeats:  7, kernel: 3, stride: 2, expand: 4, out:  64 },
+  { block: "fused",  repeats:  7, kernel: 3, stride: 2, expand: 4, out:  96 },
+  { block: "mbconv", repeats: 10, kernel: 3, stride: 2, expand: 4, out: 192, se: 0.25 },
+  { block: "mbconv", repeats: 19, kernel: 3, stride: 1, expand: 6, out: 224, se: 0.25 },
+  { block: "mbconv", repeats: 25, kernel: 3, stride: 2, expand: 6, out: 384, se: 0.25 },
+  { block: "mbconv", repeats:  7, kernel: 3, stride: 1, expand: 6, out: 640, se: 0.25 },
 ];
 
 // Project variant for a 2-core CPU: the same five downsamplings (output
 // stride 32) and block types as b0, about 1/20 of its multiply-adds.
+// deno-fmt-ignore
 const PICO_STAGES: readonly StageSpec[] = [
-  { block: "fused", repeats: 1, kernel: 3, stride: 1, expand: 1, out: 16 },
-  { block: "fused", repeats: 1, kernel: 3, stride: 2, expand: 2, out: 24 },
-  { block: "fused", repeats: 1, kernel: 3, stride: 2, expand: 2, out: 32 },
-  {
-    block: "mbconv",
-    repeats: 2,
-    kernel: 3,
-    stride: 2,
-    expand: 4,
-    out: 48,
-    se: 0.25,
-  },
-  {
-    block: "mbconv",
-    repeats: 2,
-    kernel: 3,
-    stride: 2,
-    expand: 4,
-    out: 96,
-    se: 0.25,
-  },
+  { block: "fused",  repeats:  1, kernel: 3, stride: 1, expand: 1, out:  16 },
+  { block: "fused",  repeats:  1, kernel: 3, stride: 2, expand: 2, out:  24 },
+  { block: "fused",  repeats:  1, kernel: 3, stride: 2, expand: 2, out:  32 },
+  { block: "mbconv", repeats:  2, kernel: 3, stride: 2, expand: 4, out:  48, se: 0.25 },
+  { block: "mbconv", repeats:  2, kernel: 3, stride: 2, expand: 4, out:  96, se: 0.25 },
 ];
 
 const B0: VariantSpec = {

@@ -1,3 +1,4 @@
+import { planEfficientNetV2 } from "../../../../lib/nn/model/efficientnetv2/plan.ts";
 import assert from "node:assert/strict";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import h5wasm from "h5wasm";
@@ -20,7 +21,11 @@ import { saveModel } from "../../../../lib/nn/model/model_io.ts";
 import { ModelFileError } from "../../../../lib/nn/model/model_file_error.ts";
 import { type H5Layer, writeKerasH5 } from "./testdata/_keras_h5_writer.ts";
 
-const base = { variant: "pico", imgSize: 32, classes: 4 };
+const base = {
+  backbone: planEfficientNetV2({ variant: "pico" }),
+  imgSize: 32,
+  classes: 4,
+};
 
 /** The model's weights grouped by layer, with Keras names, plus a 1000-class top the model lacks. */
 function kerasLayers(model: tfl.LayersModel): H5Layer[] {

@@ -1,3 +1,4 @@
+import { planEfficientNetV2 } from "../../../../lib/nn/model/efficientnetv2/plan.ts";
 import assert from "node:assert/strict";
 import type * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
@@ -25,7 +26,7 @@ async function withDir(fn: (dir: string) => Promise<void>) {
 Deno.test("saveModel() writes a tfjs layers-model that loadModel() restores exactly", async () => {
   await withDir(async (dir) => {
     const model = buildRetrievalModel({
-      variant: "pico",
+      backbone: planEfficientNetV2({ variant: "pico" }),
       imgSize: 32,
       classes: 7,
       neck: 16,
@@ -56,7 +57,7 @@ Deno.test("saveModel() writes a tfjs layers-model that loadModel() restores exac
 Deno.test("tf.loadLayersModel() reads a saved model through modelLoadHandler()", async () => {
   await withDir(async (dir) => {
     const model = buildRetrievalModel({
-      variant: "pico",
+      backbone: planEfficientNetV2({ variant: "pico" }),
       imgSize: 32,
       classes: 3,
       head: { kind: "softmax" },
@@ -80,7 +81,7 @@ Deno.test("loadModel() reports a missing model, a bad JSON and truncated weights
     await Deno.writeTextFile(`${dir}/${MODEL_JSON}`, "{}");
     await assert.rejects(loadModel(dir), /it has no "modelTopology"/);
     const model = buildRetrievalModel({
-      variant: "pico",
+      backbone: planEfficientNetV2({ variant: "pico" }),
       imgSize: 32,
       classes: 3,
     });

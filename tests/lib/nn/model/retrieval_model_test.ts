@@ -1,3 +1,4 @@
+import { planEfficientNetV2 } from "../../../../lib/nn/model/efficientnetv2/plan.ts";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { values } from "../_cpu.ts";
@@ -12,7 +13,7 @@ import { weightsDigest } from "./testdata/_weights_digest.ts";
 
 Deno.test("buildRetrievalModel() takes [image, label] and returns [B, classes] logits", () => {
   const model = buildRetrievalModel({
-    variant: "pico",
+    backbone: planEfficientNetV2({ variant: "pico" }),
     imgSize: 32,
     classes: 6,
   });
@@ -38,7 +39,7 @@ Deno.test("buildRetrievalModel() takes [image, label] and returns [B, classes] l
 Deno.test("buildRetrievalModel() gives the same initial weights for a seed in another process", async () => {
   const seed = 21;
   const model = buildRetrievalModel({
-    variant: "pico",
+    backbone: planEfficientNetV2({ variant: "pico" }),
     imgSize: 32,
     classes: 4,
     neck: 8,
@@ -67,7 +68,7 @@ Deno.test("buildRetrievalModel() gives the same initial weights for a seed in an
 
 Deno.test("retrievalInference() gives margin-free logits s·cos from the same weights", () => {
   const model = buildRetrievalModel({
-    variant: "pico",
+    backbone: planEfficientNetV2({ variant: "pico" }),
     imgSize: 32,
     classes: 5,
     neck: 12,
@@ -102,7 +103,7 @@ Deno.test("retrievalInference() gives margin-free logits s·cos from the same we
 
 Deno.test("retrievalInference() works with the softmax head", () => {
   const model = buildRetrievalModel({
-    variant: "pico",
+    backbone: planEfficientNetV2({ variant: "pico" }),
     imgSize: 32,
     classes: 3,
     head: { kind: "softmax" },
@@ -120,18 +121,26 @@ Deno.test("retrievalInference() works with the softmax head", () => {
 
 Deno.test("buildRetrievalModel() rejects bad classes and variants", () => {
   assert.throws(
-    () => buildRetrievalModel({ variant: "pico", classes: 0 }),
+    () =>
+      buildRetrievalModel({
+        backbone: planEfficientNetV2({ variant: "pico" }),
+        classes: 0,
+      }),
     /classes 0 is not a positive integer/,
   );
   assert.throws(
-    () => buildRetrievalModel({ variant: "huge", classes: 2 }),
+    () =>
+      buildRetrievalModel({
+        backbone: planEfficientNetV2({ variant: "huge" }),
+        classes: 2,
+      }),
     VariantError,
   );
 });
 
 Deno.test("training and inference through the retrieval model leak no tensors", () => {
   const model = buildRetrievalModel({
-    variant: "pico",
+    backbone: planEfficientNetV2({ variant: "pico" }),
     imgSize: 32,
     classes: 4,
     neck: 8,

@@ -1,3 +1,4 @@
+import { planEfficientNetV2 } from "../../../../lib/nn/model/efficientnetv2/plan.ts";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "../_cpu.ts";
@@ -14,7 +15,7 @@ import { getDropoutStep } from "../../../../lib/nn/model/seeded_dropout.ts";
 
 const CLASSES = 5;
 const config = {
-  variant: "pico",
+  backbone: planEfficientNetV2({ variant: "pico" }),
   imgSize: 32,
   classes: CLASSES,
   dropout: 0.2,

@@ -1,3 +1,4 @@
+import { planEfficientNetV2 } from "../../../../lib/nn/model/efficientnetv2/plan.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { buildRetrievalModel } from "../../../../lib/nn/model/retrieval_model.ts";
@@ -14,11 +15,10 @@ async function tinyModelDir(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "trainer_test_" });
   await tf.setBackend("cpu");
   const model = buildRetrievalModel({
-    variant: "pico",
+    backbone: planEfficientNetV2({ variant: "pico", dropPath: 0 }),
     imgSize: IMG,
     classes: CLASSES,
     seed: 3,
-    dropPath: 0,
   });
   await saveModel(model, dir);
   model.dispose();
@@ -306,11 +306,10 @@ Deno.test("TrainReplica draws dropout masks per replica: same index, same loss; 
   await tf.setBackend("cpu");
   const dropDir = await Deno.makeTempDir({ prefix: "trainer_drop_" });
   const built = buildRetrievalModel({
-    variant: "pico",
+    backbone: planEfficientNetV2({ variant: "pico", dropPath: 0.5 }),
     imgSize: IMG,
     classes: CLASSES,
     seed: 3,
-    dropPath: 0.5,
   });
   await saveModel(built, dropDir);
   built.dispose();
@@ -377,7 +376,7 @@ Deno.test("a batch too big for the wasm heap fails with a message that says to s
   const dir = await Deno.makeTempDir({ prefix: "trainer_oom_" });
   await tf.setBackend("cpu");
   const model = buildRetrievalModel({
-    variant: "b0",
+    backbone: planEfficientNetV2({ variant: "b0" }),
     imgSize: size,
     classes: CLASSES,
     seed: 1,

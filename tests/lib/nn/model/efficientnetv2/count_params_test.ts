@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { countParams } from "../../../../../lib/nn/model/efficientnetv2/count_params.ts";
-import { planEfficientNetV2 } from "../../../../../lib/nn/model/efficientnetv2/build.ts";
+import { planEfficientNetV2 } from "../../../../../lib/nn/model/efficientnetv2/plan.ts";
 
 /**
  * Keras application parameter counts (`model.count_params()`, BatchNorm

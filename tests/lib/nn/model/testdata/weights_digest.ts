@@ -5,12 +5,13 @@
  *
  * @module
  */
+import { planEfficientNetV2 } from "../../../../../lib/nn/model/efficientnetv2/plan.ts";
 import "../../_cpu.ts";
 import { buildRetrievalModel } from "../../../../../lib/nn/model/retrieval_model.ts";
 import { weightsDigest } from "./_weights_digest.ts";
 
 const model = buildRetrievalModel({
-  variant: "pico",
+  backbone: planEfficientNetV2({ variant: "pico" }),
   imgSize: 32,
   classes: 4,
   neck: 8,

@@ -1,0 +1,47 @@
+/**
+ * What the stages that run TensorFlow.js (train, evaluate) share: the
+ * `backend` param, their permissions (sharp decodes stream-mode datasets,
+ * and the optional native TensorFlow backends load an addon too), and the
+ * machine facts their cache keys hold (the backend `auto` resolves to, the
+ * tfjs version, the WebGPU adapter).
+ *
+ * @module
+ */
+import { z } from "../stage.ts";
+import type { StagePermissions } from "../stage.ts";
+import {
+  BACKEND_NAMES,
+  type BackendName,
+  NATIVE_TFJS_PACKAGES,
+} from "../lib/nn/backend.ts";
+import { SHARP_PERMISSIONS } from "../lib/image/sharp_permissions.ts";
+
+/** The `backend` param: a tfjs backend, or `auto`. */
+export const backendParam = z.enum(
+  BACKEND_NAMES as [BackendName, ...BackendName[]],
+).default("auto");
+
+/** The permissions of a stage that runs TensorFlow.js and may decode images. */
+export const TFJS_STAGE_PERMISSIONS: StagePermissions = {
+  ...SHARP_PERMISSIONS,
+  ffi: [...SHARP_PERMISSIONS.ffi, ...NATIVE_TFJS_PACKAGES],
+};
+
+/**
+ * The facts of a stage on `backend`: the resolved backend, the tfjs version
+ * and the adapter (webgpu), plus what `extra` derives from the resolved
+ * backend.
+ */
+export async function tfjsFacts(
+  backend: BackendName,
+  extra: (resolved: string) => Record<string, string> = () => ({}),
+): Promise<Record<string, string>> {
+  const { probeBackend, TFJS_VERSION } = await import("../lib/nn/backend.ts");
+  const probe = await probeBackend(backend);
+  return {
+    backend: probe.backend,
+    tfjs: TFJS_VERSION,
+    ...(probe.adapter ? { adapter: probe.adapter } : {}),
+    ...extra(probe.backend),
+  };
+}
