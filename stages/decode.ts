@@ -11,6 +11,7 @@
  */
 import { defineStage, z } from "../stage.ts";
 import { SHARP_PERMISSIONS } from "../lib/image/sharp_permissions.ts";
+import { describeSkipped } from "../lib/dataset/skipped_record.ts";
 
 const params = z.strictObject({
   img_size: z.number().int().min(8).max(2048).default(384),
@@ -73,7 +74,7 @@ export default defineStage({
         await readRecordIndexSize(ingestDir),
       );
     }
-    const { index, skipped } = await writeDecodedDataset({
+    const { skipped } = await writeDecodedDataset({
       ingestDir,
       outDir: ctx.outDir,
       settings,
@@ -81,6 +82,7 @@ export default defineStage({
       concurrency: p.concurrency,
       onError: p.on_error,
       onProgress: () => ctx.progress.advance(),
+      pathsRelativeTo: ctx.pipelineDir,
     });
     if (p.mode === "materialize") ctx.progress.end();
     const seconds = (performance.now() - started) / 1000;
@@ -117,12 +119,15 @@ export default defineStage({
     }
     await dataset.close();
     for (const s of skipped.slice(0, 20)) {
-      ctx.log.warn(`skipped record ${s.record} of ${s.file}: ${s.reason}`);
+      ctx.log.warn(`skipped ${describeSkipped(s)}`);
     }
+    const images = dataset.counts.train + dataset.counts.holdout;
     ctx.log.info(
-      `${p.mode}: ${index.size} records at ${p.img_size}px in ${
-        seconds.toFixed(1)
-      } s`,
+      p.mode === "materialize"
+        ? `materialize: ${images} images decoded at ${p.img_size}px, ${skipped.length} skipped, in ${
+          seconds.toFixed(1)
+        } s`
+        : `stream: ${images} images, decoded at ${p.img_size}px per batch`,
     );
     return {
       ...settings,

@@ -8,6 +8,10 @@
  */
 import { defineStage, z } from "../stage.ts";
 import { sourceReads, type SourceSpec } from "../lib/dataset/source_spec.ts";
+import {
+  describeSkipped,
+  relativeSkipped,
+} from "../lib/dataset/skipped_record.ts";
 
 const source = z.union([
   z.string().describe("a folder; its kind is detected"),
@@ -82,20 +86,14 @@ export default defineStage({
     for (const ref of result.references) {
       ctx.reference(ref.absolutePath, ref.asPath);
     }
-    const relative = (path: string) =>
-      path.startsWith(`${ctx.pipelineDir}/`)
-        ? path.slice(ctx.pipelineDir.length + 1)
-        : path;
-    result.skipped.forEach((s) => (s.file = relative(s.file)));
+    result.skipped = relativeSkipped(result.skipped, ctx.pipelineDir);
     await writeIngestArtifact(ctx.outDir, result, {
       kind: resolved.kind,
       spec: p.source,
       holdout: p.holdout,
     });
     for (const s of result.skipped.slice(0, 20)) {
-      ctx.log.warn(
-        `skipped ${s.file} record ${s.record} at byte ${s.offset}: ${s.reason}`,
-      );
+      ctx.log.warn(`skipped ${describeSkipped(s)}`);
     }
     const train = result.counts.reduce((n, c) => n + c.train, 0);
     const holdout = result.counts.reduce((n, c) => n + c.holdout, 0);

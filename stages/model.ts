@@ -80,10 +80,9 @@ export default defineStage({
   reads: (p) => (p.pretrained === undefined ? [] : [p.pretrained]),
   async run(ctx) {
     const p = ctx.params;
-    const tf = await import("@tensorflow/tfjs-core");
-    await import("@tensorflow/tfjs-backend-cpu");
+    const { useBackend } = await import("../lib/nn/backend.ts");
     // Initial weights come from seeded JS generators, the same on every backend.
-    await tf.setBackend("cpu");
+    await useBackend("cpu");
     const { buildRetrievalModel, isHeadWeight } = await import(
       "../lib/nn/model/retrieval_model.ts"
     );

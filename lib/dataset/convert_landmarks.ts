@@ -103,6 +103,8 @@ export async function convertLandmarks(
         }
         const label = labelOf.get(rows[i].landmarkId)!;
         const record = encodeExample({
+          // The image's id names its file in error messages of later stages.
+          id: { kind: "bytes", value: [new TextEncoder().encode(rows[i].id)] },
           image: { kind: "bytes", value: [bytes] },
           label: { kind: "int64", value: [label] },
           width: { kind: "int64", value: [header.width] },

@@ -17,6 +17,22 @@ export interface SkippedRecord {
   reason: string;
 }
 
+/** How a skipped record reads in a log: `file record N at byte B: reason`. */
+export function describeSkipped(skipped: SkippedRecord): string {
+  return `${skipped.file} record ${skipped.record} at byte ${skipped.offset}: ${skipped.reason}`;
+}
+
+/** Names each skipped record's file relative to `dir` (the pipeline's folder) when it lies inside it. */
+export function relativeSkipped(
+  skipped: readonly SkippedRecord[],
+  dir: string,
+): SkippedRecord[] {
+  return skipped.map((s) => ({
+    ...s,
+    file: s.file.startsWith(`${dir}/`) ? s.file.slice(dir.length + 1) : s.file,
+  }));
+}
+
 /** What to do with a bad record. */
 export type OnError = "fail" | "skip";
 

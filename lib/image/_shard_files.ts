@@ -20,6 +20,11 @@ export class ShardFiles {
     this.#maxOpen = maxOpen;
   }
 
+  /** The path of shard `shard`. */
+  path(shard: number): string {
+    return `${this.#dir}/${this.#shards[shard]}`;
+  }
+
   /** The data of the record at `offset` (data `length` bytes) in shard `shard`. */
   async read(
     shard: number,
@@ -31,7 +36,7 @@ export class ShardFiles {
     if (file) {
       this.#open.delete(shard); // re-insert: Map order is the LRU order
     } else {
-      file = TfRecordFile.open(`${this.#dir}/${this.#shards[shard]}`);
+      file = TfRecordFile.open(this.path(shard));
       if (this.#open.size >= this.#maxOpen) {
         const [oldest, handle] = this.#open.entries().next().value!;
         this.#open.delete(oldest);

@@ -25,6 +25,7 @@ import type {
   ResizeKernel,
 } from "./decode_image.ts";
 import { ImageDecodeError } from "./image_decode_error.ts";
+import { recordSource } from "./record_source.ts";
 import { normalizationTable, writeNormalized } from "./normalize.ts";
 import { squareCrop } from "./square_crop.ts";
 
@@ -343,8 +344,10 @@ class Dataset implements ImageDataset {
     placement: ReturnType<typeof keyedRandom> | "center",
   ) {
     const index = this.#index;
+    let example;
     try {
-      const image = decodeExample(data).image;
+      example = decodeExample(data);
+      const image = example.image;
       if (image?.kind !== "bytes") {
         throw new Error('the record has no "image" bytes');
       }
@@ -360,7 +363,11 @@ class Dataset implements ImageDataset {
     } catch (error) {
       throw new ImageDecodeError(
         `Cannot decode image: ${(error as Error).message}`,
-        { file: `${this.dir}/${index.shards[index.shard[id]]}`, record: id },
+        await recordSource(
+          this.#files.path(index.shard[id]),
+          index.offset[id],
+          example,
+        ),
         "Re-run ingest to validate the shards, or use decode mode materialize with on_error: skip",
         { cause: error },
       );

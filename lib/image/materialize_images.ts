@@ -19,6 +19,7 @@ import { mapInOrder } from "./_in_flight.ts";
 import { ShardFiles } from "./_shard_files.ts";
 import { decodeShorterSide, type ResizeKernel } from "./decode_image.ts";
 import { ImageDecodeError } from "./image_decode_error.ts";
+import { recordSource } from "./record_source.ts";
 import type { PixelImage } from "./normalize.ts";
 
 /** Options of {@linkcode materializeImages}. */
@@ -70,6 +71,7 @@ export async function materializeImages(
 
   const decode = async (i: number): Promise<PixelImage | Error | undefined> => {
     if (index.split[i] === SPLIT_CODES.excluded) return undefined;
+    let example;
     try {
       const data = await files.read(
         index.shard[i],
@@ -80,7 +82,8 @@ export async function materializeImages(
           checkCrc: false, // checked once by ingest
         },
       );
-      const image = decodeExample(data).image;
+      example = decodeExample(data);
+      const image = example.image;
       if (image?.kind !== "bytes") {
         throw new Error('the record has no "image" bytes');
       }
@@ -94,7 +97,11 @@ export async function materializeImages(
     } catch (error) {
       return new ImageDecodeError(
         `Cannot decode image: ${(error as Error).message}`,
-        { file: index.shards[index.shard[i]], record: i },
+        await recordSource(
+          files.path(index.shard[i]),
+          index.offset[i],
+          example,
+        ),
         "Re-run ingest to validate the shards, or set on_error: skip in decode",
         { cause: error },
       );
@@ -118,11 +125,12 @@ export async function materializeImages(
       };
       if (result instanceof Error) {
         if ((options.onError ?? "fail") === "fail") throw result;
+        const bad = result as ImageDecodeError;
         skipped.push({
-          file: index.shards[index.shard[i]],
-          offset: index.offset[i],
-          record: i,
-          reason: result.message,
+          file: bad.file,
+          offset: bad.offset,
+          record: bad.record,
+          reason: bad.reason,
         });
         builder.add({ ...row, split: SPLIT_CODES.excluded });
       } else if (result === undefined) {

@@ -12,7 +12,11 @@ import {
   type RecordIndex,
   writeRecordIndex,
 } from "../dataset/record_index.ts";
-import type { OnError, SkippedRecord } from "../dataset/skipped_record.ts";
+import {
+  type OnError,
+  relativeSkipped,
+  type SkippedRecord,
+} from "../dataset/skipped_record.ts";
 import type { DecodeSettings } from "./image_dataset.ts";
 import { materializeImages } from "./materialize_images.ts";
 
@@ -32,6 +36,8 @@ export interface WriteDecodedDatasetOptions {
   onError?: OnError;
   /** Called after each record (materialize) with the number done. */
   onProgress?: (done: number) => void;
+  /** Skipped records name their files relative to this folder (the pipeline's) when inside it. */
+  pathsRelativeTo?: string;
 }
 
 /** What was written. */
@@ -68,6 +74,9 @@ export async function writeDecodedDataset(
     for (const shard of source.shards) {
       options.reference(`${ingestDir}/${shard}`, shard);
     }
+  }
+  if (options.pathsRelativeTo !== undefined) {
+    skipped = relativeSkipped(skipped, options.pathsRelativeTo);
   }
   await writeRecordIndex(outDir, index);
   const json = (value: unknown) => JSON.stringify(value, null, 1) + "\n";

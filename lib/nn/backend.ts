@@ -162,6 +162,9 @@ export async function useBackend(
 ): Promise<BackendFacts> {
   const probe = await probeBackend(requested, options);
   const tf = await import("@tensorflow/tfjs-core");
+  // Production mode: no debug warnings, among them the cpu backend's
+  // "install our node backend" banner, which is not advice for Deno.
+  tf.enableProdMode();
   // tfjs-layers' bundle registers every op gradient (tfjs-core alone has none).
   await import("@tensorflow/tfjs-layers");
   switch (probe.backend) {

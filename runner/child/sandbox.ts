@@ -104,6 +104,10 @@ export function spawnSandboxed(options: SandboxOptions): SandboxedProcess {
     "run",
     ...permissionFlags(options.permissions),
     `--config=${options.configPath}`,
+    // The runner's own start installed every package into node_modules:
+    // never ask the registry again (Deno would, for each package whose
+    // metadata is missing from DENO_DIR), and never change the lockfile.
+    "--cached-only",
     "--frozen",
     options.script,
   ];

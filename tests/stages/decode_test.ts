@@ -14,17 +14,27 @@ import { tempDir } from "../testdata/temp_dir.ts";
 const root = await tempDir("decode_test_");
 const ingestDir = await makeIngestDir(root);
 
-async function runDecode(params: Record<string, unknown>, ingest = ingestDir) {
+async function runDecode(
+  params: Record<string, unknown>,
+  ingest = ingestDir,
+  pipelineDir?: string,
+) {
   const outDir = await Deno.makeTempDir({ prefix: "decode_out_", dir: root });
+  const lines: string[] = [];
   const { ctx, references } = createStageContext({
     stage: "decode",
     params: decode.params.parse(params),
     inputs: { ingest },
     outDir,
     seed: 5,
+    pipelineDir,
+    log: {
+      info: (line) => lines.push(line),
+      warn: (line) => lines.push(`warning: ${line}`),
+    },
   });
   const summary = await decode.run(ctx);
-  return { outDir, references, summary: summary! };
+  return { outDir, references, summary: summary!, lines };
 }
 
 Deno.test("decode params: defaults and sharp's permissions", () => {
@@ -146,19 +156,55 @@ Deno.test("decode stage (materialize) fails on an undecodable image, or skips an
     `${ingestOut}/shards/train/train-0.tfrecords`,
   );
   await writeIngestArtifact(ingestOut, result, {});
+  // The message names the user's file (not the artifact's link to it), the
+  // record as a reader of that file counts it, and its byte offset.
+  const offset = result.index.offset[1];
+  const real = await Deno.realPath(dir);
   await assert.rejects(
     runDecode({ img_size: 16 }, ingestOut),
-    /record 1: Cannot decode image/,
+    (error: Error) => {
+      assert.equal(
+        error.message.split(": Cannot decode image")[0],
+        `${real}/train-0.tfrecords: record 1 at byte ${offset}`,
+      );
+      return true;
+    },
   );
-  const { outDir, summary } = await runDecode({
-    img_size: 16,
-    on_error: "skip",
-    preview: { batch_size: 2 },
-  }, ingestOut);
+  const { outDir, summary, lines } = await runDecode(
+    {
+      img_size: 16,
+      on_error: "skip",
+      preview: { batch_size: 2 },
+    },
+    ingestOut,
+    real,
+  );
   assert.equal(summary.skipped, 1);
   assert.equal(summary.train, 3);
   const report = JSON.parse(await Deno.readTextFile(`${outDir}/report.json`));
-  assert.deepEqual(report.skipped.map((s: { record: number }) => s.record), [
-    1,
-  ]);
+  assert.deepEqual(
+    report.skipped.map((
+      s: { file: string; record: number; offset: number },
+    ) => [
+      s.file,
+      s.record,
+      s.offset,
+    ]),
+    [["train-0.tfrecords", 1, offset]],
+  );
+  const warning = lines.find((l) => l.startsWith("warning: skipped"))!;
+  assert.match(
+    warning,
+    new RegExp(
+      `^warning: skipped train-0\\.tfrecords record 1 at byte ${offset}: Cannot decode image: `,
+    ),
+  );
+  assert.ok(
+    lines.includes(
+      lines.find((l) =>
+        /^materialize: 3 images decoded at 16px, 1 skipped, in /.test(l)
+      )!,
+    ),
+    lines.join("\n"),
+  );
 });
