@@ -174,6 +174,8 @@ Deno.test("knnPredict() rejects bad input with a clear message", () => {
   assert.throws(() => knnPredict({ ...TOY, k: 0 }), /k is "0"/);
   assert.throws(
     () => knnPredict({ ...TOY, voting: "mode" as "max" }),
-    /voting is "mode".*majority, sum, max/,
+    (e: Error) =>
+      /voting is "mode"/.test(e.message) &&
+      /majority, sum, max/.test((e as MetricsError).hint ?? ""),
   );
 });
