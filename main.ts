@@ -19,7 +19,9 @@ import {
   displayPath,
   formatDuration,
   formatError,
+  formatGrant,
   formatReason,
+  grantNotes,
   loadPipeline,
   type Pipeline,
   runPipeline,
@@ -206,6 +208,9 @@ async function status(pipeline: Pipeline): Promise<number> {
     }`,
   );
   const width = Math.max(...summary.stages.map((s) => s.name.length));
+  const grantsOf = new Map(
+    pipeline.stages.map((s) => [s.name, grantNotes(s).map(formatGrant)]),
+  );
   for (const stage of summary.stages) {
     const outcome = stage.outcome;
     if (outcome.state === "cached") {
@@ -217,6 +222,9 @@ async function status(pipeline: Pipeline): Promise<number> {
         console.log(`  ${" ".repeat(width)}         ${reason}`);
       }
       printBlockers(stage.name, outcome.blockers);
+    }
+    for (const grant of grantsOf.get(stage.name) ?? []) {
+      console.log(`  ${" ".repeat(width)}  grants ${grant}`);
     }
   }
   return 0;

@@ -47,11 +47,14 @@ export type {
 export {
   createTerminalReporter,
   formatDuration,
+  formatGrant,
+  grantNotes,
   runPipeline,
   SILENT_REPORTER,
   StageFailedError,
 } from "./runner/run/mod.ts";
 export type {
+  GrantNote,
   RunOptions,
   RunReporter,
   RunSummary,

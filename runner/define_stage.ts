@@ -11,6 +11,9 @@
  */
 import type { z } from "zod";
 import type { Random } from "../lib/random/keyed_random.ts";
+import type { StageResources } from "./resources.ts";
+
+export type { StageResources } from "./resources.ts";
 
 /** What a stage may do beyond reading its inputs and writing its output. */
 export interface StagePermissions {
@@ -129,6 +132,12 @@ export interface StageDefinition<S extends z.ZodType = z.ZodType> {
    * and evaluated on every run, so keep them cheap.
    */
   facts?: (params: z.output<S>) => Promise<Record<string, string>>;
+  /**
+   * The resources the stage asks for with these params (memory, time, and
+   * for cluster executors cores, GPUs, partition); the pipeline file's
+   * `resources:` overrides each.
+   */
+  resources?: (params: z.output<S>) => StageResources;
   /** Does the work. */
   run(ctx: StageContext<z.output<S>>): Promise<StageSummary | void>;
 }

@@ -45,6 +45,24 @@ export interface CommitArtifactOptions {
   hasher: LazyFileHasher;
   /** Files to include by reference. @default [] */
   references?: readonly ArtifactReference[];
+  /** Most files the output may hold. @default no limit */
+  maxFiles?: number;
+  /** Most bytes the output's own files may hold. @default no limit */
+  maxBytes?: number;
+}
+
+/** A committed artifact. */
+export interface CommittedArtifact {
+  /** Its manifest digest. */
+  digest: Digest;
+  /** Its content digest (without the run-info file). */
+  content: Digest;
+  /** Its manifest. */
+  manifest: Manifest;
+  /** Files the stage wrote (references not counted). */
+  files: number;
+  /** Bytes of those files. */
+  bytes: number;
 }
 
 /**
@@ -56,10 +74,11 @@ export interface CommitArtifactOptions {
 export async function commitArtifact(
   stagingDir: string,
   options: CommitArtifactOptions,
-): Promise<{ digest: Digest; content: Digest; manifest: Manifest }> {
+): Promise<CommittedArtifact> {
   const files: ManifestFile[] = [];
   const emptyDirs: string[] = [];
   const staged: { path: string; full: string }[] = [];
+  let bytes = 0;
   const walk = (absolute: string, relative: string): number => {
     let count = 0;
     for (const entry of [...Deno.readDirSync(absolute)].sort(byName)) {
@@ -76,8 +95,15 @@ export async function commitArtifact(
         if (inner === 0) emptyDirs.push(path);
         count += inner + 1;
       } else if (entry.isFile) {
+        bytes += ownCopy(full).size;
         staged.push({ path, full });
         count++;
+        if (staged.length > (options.maxFiles ?? Infinity)) {
+          throw new ArtifactError(
+            `Cannot store the output: it holds more than ${options.maxFiles} files`,
+            "write fewer, larger files (a TFRecord or tar shard), or raise the stage's resources.max_output_files",
+          );
+        }
       } else {
         throw new ArtifactError(
           `Cannot store output "${path}": it is not a regular file`,
@@ -87,6 +113,12 @@ export async function commitArtifact(
     return count;
   };
   walk(stagingDir, "");
+  if (bytes > (options.maxBytes ?? Infinity)) {
+    throw new ArtifactError(
+      `Cannot store the output: its ${bytes} bytes exceed the limit of ${options.maxBytes}`,
+      "raise the stage's resources.max_output_bytes",
+    );
+  }
   for (const { path, full } of staged) {
     const { digest, sizeBytes } = await options.store.putFile(full);
     files.push({ path, digest, size: sizeBytes });
@@ -107,7 +139,24 @@ export async function commitArtifact(
     digest: await storeManifest(options.store, manifest),
     content: await storeManifest(options.store, contentManifest(manifest)),
     manifest,
+    files: staged.length,
+    bytes,
   };
+}
+
+/**
+ * Makes sure the staged file at `path` is the output's own inode: a hard
+ * link to a file elsewhere (an input, a data file) is replaced by a copy, so
+ * moving it into the store never makes someone else's file read-only or
+ * ties the store to it.
+ */
+function ownCopy(path: string): Deno.FileInfo {
+  const info = Deno.lstatSync(path);
+  if ((info.nlink ?? 1) <= 1) return info;
+  const copy = `${path}.own-copy`;
+  Deno.copyFileSync(path, copy);
+  Deno.renameSync(copy, path);
+  return Deno.lstatSync(path);
 }
 
 async function referenceEntry(

@@ -4,9 +4,15 @@
  *
  * @module
  */
+import { HintedError } from "../../lib/hinted_error.ts";
 import type { LazyFileHasher } from "./digest.ts";
 import type { ManifestFile } from "./manifest.ts";
 import { fileIdentity, type StatCache } from "./stat_cache.ts";
+
+/** A data path holds something that cannot be read as data. */
+export class DataPathError extends HintedError {
+  override name = "DataPathError";
+}
 
 /** The stat-cache namespace of content digests. */
 export const CONTENT_NAMESPACE = "content";
@@ -41,7 +47,22 @@ export async function hashTree(
     relative: string,
     ancestors: readonly string[],
   ) => {
-    const info = Deno.statSync(absolute);
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(absolute);
+    } catch (error) {
+      if (relative === "" || !(error instanceof Deno.errors.NotFound)) {
+        throw error;
+      }
+      let target = "?";
+      try {
+        target = Deno.readLinkSync(absolute);
+      } catch { /* not a link after all */ }
+      throw new DataPathError(
+        `Cannot read "${relative}" in data path "${root}": it is a symbolic link to "${target}", which does not exist`,
+        { hint: "remove the link, or restore the file it points to" },
+      );
+    }
     if (info.isDirectory) {
       const id = `${info.dev}:${info.ino}`;
       if (ancestors.includes(id)) return; // a symlink loop

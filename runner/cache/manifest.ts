@@ -32,11 +32,39 @@ export interface Manifest {
   dirs: string[];
 }
 
-/** Builds a manifest from unsorted parts. */
+/**
+ * Why `name` cannot name a file inside an artifact, or undefined when it can:
+ * a relative path of plain segments (no `.`, `..` or empty segment, no
+ * leading `/`, no NUL or other control characters).
+ */
+export function badArtifactName(name: string): string | undefined {
+  if (name === "") return "it is empty";
+  if (name.startsWith("/")) return "it is absolute";
+  // deno-lint-ignore no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(name)) {
+    return "it holds a NUL or another control character";
+  }
+  const parts = name.split("/");
+  if (parts.some((p) => p === "" || p === "." || p === "..")) {
+    return "it has an empty, . or .. segment";
+  }
+  if (name.length > 4096 || parts.some((p) => p.length > 255)) {
+    return "it is too long";
+  }
+  return undefined;
+}
+
+/**
+ * Builds a manifest from unsorted parts.
+ *
+ * @throws {TypeError} for a path that is not a plain relative name, a
+ * relative external, or a path listed twice
+ */
 export function createManifest(
   files: ManifestFile[],
   dirs: string[] = [],
 ): Manifest {
+  checkManifestPaths(files, dirs);
   const sortedFiles = [...files].sort((a, b) => compare(a.path, b.path));
   for (let i = 1; i < sortedFiles.length; i++) {
     if (sortedFiles[i].path === sortedFiles[i - 1].path) {
@@ -74,7 +102,11 @@ export function manifestJson(manifest: Manifest): string {
   }],"version":${manifest.version}}`;
 }
 
-/** Reads a stored manifest; undefined when it is missing or not a manifest. */
+/**
+ * Reads a stored manifest; undefined when it is missing or not a manifest
+ * (a damaged or planted object whose paths would leave the artifact counts
+ * as not a manifest).
+ */
 export async function loadManifest(
   store: Store,
   digest: Digest,
@@ -83,11 +115,43 @@ export async function loadManifest(
     const parsed = JSON.parse(
       new TextDecoder().decode(await store.read(digest)),
     );
-    return parsed?.version === 1 && Array.isArray(parsed.files)
-      ? parsed as Manifest
-      : undefined;
+    if (
+      parsed?.version !== 1 || !Array.isArray(parsed.files) ||
+      !Array.isArray(parsed.dirs)
+    ) return undefined;
+    checkManifestPaths(parsed.files, parsed.dirs);
+    return parsed as Manifest;
   } catch {
     return undefined;
+  }
+}
+
+function checkManifestPaths(
+  files: readonly ManifestFile[],
+  dirs: readonly string[],
+): void {
+  for (const path of [...files.map((f) => f.path), ...dirs]) {
+    const bad = typeof path === "string" ? badArtifactName(path) : "not text";
+    if (bad !== undefined) {
+      throw new TypeError(
+        `Cannot build a manifest with the path ${JSON.stringify(path)}: ${bad}`,
+      );
+    }
+  }
+  for (const file of files) {
+    if (
+      file.external !== undefined &&
+      (typeof file.external !== "string" || !file.external.startsWith("/"))
+    ) {
+      throw new TypeError(
+        `Cannot build a manifest: the external of "${file.path}" is not an absolute path`,
+      );
+    }
+    if (!/^[0-9a-f]{64}$/.test(String(file.digest))) {
+      throw new TypeError(
+        `Cannot build a manifest: the digest of "${file.path}" is not a SHA-256`,
+      );
+    }
   }
 }
 

@@ -13,6 +13,7 @@ import type { Store } from "./store.ts";
 /** One reason a stage must run. */
 export type StaleReason =
   | { kind: "new" }
+  | { kind: "record-missing"; key: Digest }
   | { kind: "forced"; by: "force" | "from" }
   | { kind: "param"; path: string; from: unknown; to: unknown }
   | { kind: "code"; file: string; change: FileChange }
@@ -147,6 +148,10 @@ export function formatReason(reason: StaleReason): string {
   switch (reason.kind) {
     case "new":
       return "never ran with this configuration";
+    case "record-missing":
+      return `its last run record (${
+        reason.key.slice(0, 12)
+      }…) is missing or unreadable, so it runs again`;
     case "forced":
       return reason.by === "force"
         ? "forced with --force"

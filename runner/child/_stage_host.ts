@@ -7,7 +7,12 @@
  */
 import { HintedError } from "../../lib/hinted_error.ts";
 import { describeZodIssues } from "../zod_issues.ts";
-import type { Logger, Progress, StageDefinition } from "../define_stage.ts";
+import type {
+  Logger,
+  Progress,
+  StageDefinition,
+  StageResources,
+} from "../define_stage.ts";
 import { createStageContext } from "./stage_context.ts";
 import {
   EVENT_MARKER,
@@ -85,14 +90,17 @@ async function describe(probe: StageProbe): Promise<StageDescription> {
     };
   }
   let reads: string[] = [];
+  let resources: StageResources = {};
   try {
     reads = [...(definition.reads?.(parsed.data) ?? [])];
+    resources = { ...(definition.resources?.(parsed.data) ?? {}) };
   } catch (error) {
     return {
       ok: false,
-      loadError: `Cannot list the data paths of stage "${probe.name}": ${
-        errorMessage(error)
-      }`,
+      loadError:
+        `Cannot list the data paths and resources of stage "${probe.name}": ${
+          errorMessage(error)
+        }`,
     };
   }
   const permissions = definition.permissions ?? {};
@@ -115,6 +123,7 @@ async function describe(probe: StageProbe): Promise<StageDescription> {
     },
     reads,
     hasFacts: typeof definition.facts === "function",
+    resources,
   };
 }
 
@@ -200,10 +209,10 @@ try {
   const job = await readJob();
   switch (job.mode) {
     case "describe":
-      emit({ t: "result", value: await Promise.all(job.stages.map(describe)) });
+      emit({ t: "result", value: await describe(job.stage) });
       break;
     case "facts":
-      emit({ t: "result", value: await Promise.all(job.stages.map(facts)) });
+      emit({ t: "result", value: await facts(job.stage) });
       break;
     case "run":
       await run(job);

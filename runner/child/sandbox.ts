@@ -1,10 +1,12 @@
 /**
- * Spawns a Deno child with exactly the permissions it was granted. Deno's
- * permission flags confine JavaScript; native addons (loaded through ffi)
- * bypass them, so a child that may load one also runs under bubblewrap when
- * it is installed: a private mount namespace holding only the system
- * libraries, the readable paths (read-only) and the writable paths, with no
- * network unless some host was granted.
+ * Spawns a Deno child with exactly the permissions it was granted, in a
+ * session and process group of its own. Deno's permission flags confine
+ * JavaScript; native addons (loaded through ffi) bypass them, so a child that
+ * may load one also runs under bubblewrap when it is installed: a private
+ * mount namespace holding only the system libraries, the readable paths
+ * (read-only) and the writable paths, no network unless some host was
+ * granted, no capabilities, and an unprivileged user where the kernel allows
+ * user namespaces.
  *
  * The sandbox knows nothing of stages or caching.
  *
@@ -118,8 +120,12 @@ export function spawnSandboxed(options: SandboxOptions): SandboxedProcess {
   const [command, args] = useBwrap
     ? [bwrapPath, [...bubblewrapArgs(options, deno), "--", deno, ...denoArgs]]
     : [deno, denoArgs];
-  const process = new Deno.Command(command, {
-    args,
+  // Its own session and process group, so that ending it ends all it started.
+  const [program, programArgs] = SETSID
+    ? [SETSID, ["--wait", command, ...args]]
+    : [command, args];
+  const process = new Deno.Command(program, {
+    args: programArgs,
     cwd: options.cwd,
     env: options.env,
     clearEnv: true,
@@ -137,9 +143,43 @@ export function spawnSandboxed(options: SandboxOptions): SandboxedProcess {
   };
 }
 
+/** util-linux's setsid, where it exists. */
+const SETSID = ["/usr/bin/setsid", "/bin/setsid"].find((path) => {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+});
+
+/** True when this kernel lets a process make a user namespace (bubblewrap's --unshare-user). */
+function userNamespacesAllowed(): boolean {
+  try {
+    return Number(
+      Deno.readTextFileSync("/proc/sys/user/max_user_namespaces").trim(),
+    ) > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The unprivileged user and group a confined child runs as (nobody/nogroup). */
+const SANDBOX_ID = "65534";
+
 function bubblewrapArgs(options: SandboxOptions, deno: string): string[] {
   const { permissions } = options;
-  const args = ["--unshare-all", "--die-with-parent", "--new-session"];
+  // No capabilities, not even as root: no mount, no raw devices, no ptrace
+  // outside its own pid namespace; it ends when its parent does.
+  const args = [
+    "--unshare-all",
+    "--cap-drop",
+    "ALL",
+    "--die-with-parent",
+    "--new-session",
+  ];
+  if (userNamespacesAllowed()) {
+    args.push("--unshare-user", "--uid", SANDBOX_ID, "--gid", SANDBOX_ID);
+  }
   if (permissions.net.length > 0) args.push("--share-net");
   args.push("--ro-bind", "/usr", "/usr");
   for (const dir of ["/bin", "/sbin", "/lib", "/lib64", "/lib32"]) {

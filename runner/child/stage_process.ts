@@ -15,11 +15,19 @@ import {
   type SandboxOptions,
   spawnSandboxed,
 } from "./sandbox.ts";
+import { MAX_EVENT_BYTES, parseEvent, terminalSafe } from "./child_output.ts";
+import { processTree, residentBytes, signalTree } from "./process_tree.ts";
 
 /** The stage host script every child runs. */
 export const STAGE_HOST = new URL("./_stage_host.ts", import.meta.url).pathname;
 
 const TAIL_LINES = 30;
+/** How long a child may take to end after SIGTERM before SIGKILL. */
+const KILL_GRACE_MS = 5_000;
+/** How often the memory of a child's process tree is read. */
+const MEMORY_POLL_MS = 200;
+/** Most bytes of one child's output the log file keeps. */
+const MAX_LOG_BYTES = 64 << 20;
 
 /** Options of {@linkcode runStageProcess}. */
 export interface StageProcessOptions {
@@ -29,12 +37,14 @@ export interface StageProcessOptions {
   sandbox: Omit<SandboxOptions, "script">;
   /** Called for each progress and log event. */
   onEvent?: (event: StageEvent) => void;
-  /** Appends the child's output and log events here. */
+  /** Appends the child's output and log events here (a regular file the caller created). */
   logFile?: string;
-  /** Kills the child when aborted. */
+  /** Ends the child (its whole process tree) when aborted. */
   signal?: AbortSignal;
-  /** Kills the child after this long. @default no limit */
+  /** Ends the child after this long: SIGTERM, then SIGKILL after a grace period. @default no limit */
   timeoutMs?: number;
+  /** Ends the child (SIGKILL) when its process tree holds more resident memory. @default no limit */
+  memoryBytes?: number;
 }
 
 /** How a stage child ended. */
@@ -49,12 +59,18 @@ export interface StageProcessResult {
   done?: Extract<StageEvent, { t: "done" }>;
   /** The `error` event, when the stage threw. */
   error?: Extract<StageEvent, { t: "error" }>;
-  /** The last lines of output, for error messages. */
+  /** What the child did against the protocol (a second done or result event), if anything. */
+  protocolError?: string;
+  /** The last lines of output (control characters removed), for error messages. */
   tail: string[];
   /** How native code was confined. */
   confinement: Confinement;
-  /** True when the timeout killed it. */
+  /** True when the time limit ended it. */
   timedOut: boolean;
+  /** True when the memory limit ended it. */
+  outOfMemory: boolean;
+  /** The most resident memory its process tree held at one reading, in bytes. */
+  peakMemoryBytes: number;
 }
 
 /** Spawns the stage host for `options.job` and waits for it. */
@@ -72,37 +88,42 @@ export async function runStageProcess(
   // stdin stays open: the child exits when it sees EOF (this process died).
 
   const log = options.logFile
-    ? await Deno.open(options.logFile, { create: true, append: true })
+    ? await Deno.open(options.logFile, { write: true, append: true })
     : undefined;
+  let logBytes = 0;
   const encoder = new TextEncoder();
   const tail: string[] = [];
-  const result: Omit<
+  const result: Pick<
     StageProcessResult,
-    "code" | "signal" | "confinement" | "timedOut"
+    "result" | "done" | "error" | "protocolError" | "tail"
   > = { tail };
   const writeLog = (line: string) => {
-    tail.push(line);
+    tail.push(terminalSafe(line, 2_000));
     if (tail.length > TAIL_LINES) tail.shift();
-    log?.writeSync(encoder.encode(`${line}\n`));
+    if (!log || logBytes > MAX_LOG_BYTES) return;
+    const bytes = encoder.encode(
+      logBytes + line.length > MAX_LOG_BYTES
+        ? "[log truncated: the stage wrote more than 64 MiB]\n"
+        : `${line}\n`,
+    );
+    logBytes += bytes.length;
+    log.writeSync(bytes);
   };
   const onLine = (line: string) => {
-    if (!line.startsWith(EVENT_MARKER)) {
-      writeLog(line);
-      return;
-    }
-    let event: StageEvent;
-    try {
-      event = JSON.parse(line.slice(EVENT_MARKER.length));
-    } catch {
+    const event = line.startsWith(EVENT_MARKER)
+      ? parseEvent(line.slice(EVENT_MARKER.length))
+      : undefined;
+    if (!event) {
       writeLog(line);
       return;
     }
     switch (event.t) {
       case "result":
-        result.result = event.value;
-        break;
       case "done":
-        result.done = event;
+        if (result.result !== undefined || result.done !== undefined) {
+          result.protocolError ??= `it sent a second "${event.t}" event`;
+        } else if (event.t === "result") result.result = event.value;
+        else result.done = event;
         break;
       case "error":
         result.error = event;
@@ -123,39 +144,62 @@ export async function runStageProcess(
   };
 
   let timedOut = false;
-  const kill = () => {
-    try {
-      process.kill("SIGTERM");
-    } catch { /* already gone */ }
+  let outOfMemory = false;
+  let peakMemoryBytes = 0;
+  let exited = false;
+  const end = (signal: Deno.Signal) => {
+    if (!exited) signalTree(process.pid, signal);
+  };
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
+  const terminate = () => {
+    end("SIGTERM");
+    killTimer ??= setTimeout(() => end("SIGKILL"), KILL_GRACE_MS);
   };
   const timer = options.timeoutMs !== undefined
     ? setTimeout(() => {
       timedOut = true;
-      kill();
+      terminate();
     }, options.timeoutMs)
     : undefined;
-  options.signal?.addEventListener("abort", kill);
+  const watch = setInterval(() => {
+    const bytes = residentBytes(processTree(process.pid));
+    peakMemoryBytes = Math.max(peakMemoryBytes, bytes);
+    if (options.memoryBytes !== undefined && bytes > options.memoryBytes) {
+      outOfMemory = true;
+      end("SIGKILL");
+    }
+  }, MEMORY_POLL_MS);
+  options.signal?.addEventListener("abort", terminate);
   try {
     await Promise.all([
       readLines(process.stdout, onLine),
       readLines(process.stderr, writeLog),
     ]);
     const status = await process.status;
+    exited = true;
+    // Whatever the child left behind (a forked helper of native code) ends with it.
+    signalTree(process.pid, "SIGKILL");
     return {
       ...result,
       code: status.code,
       signal: status.signal,
       confinement,
       timedOut,
+      outOfMemory,
+      peakMemoryBytes,
     };
   } finally {
+    exited = true;
     clearTimeout(timer);
-    options.signal?.removeEventListener("abort", kill);
+    clearTimeout(killTimer);
+    clearInterval(watch);
+    options.signal?.removeEventListener("abort", terminate);
     await writer.close().catch(() => {});
     log?.close();
   }
 }
 
+/** Splits a stream into lines; a line longer than the longest event is cut. */
 async function readLines(
   stream: ReadableStream<Uint8Array>,
   onLine: (line: string) => void,
@@ -168,6 +212,10 @@ async function readLines(
     while ((newline = pending.indexOf("\n")) >= 0) {
       onLine(pending.slice(0, newline));
       pending = pending.slice(newline + 1);
+    }
+    if (pending.length > MAX_EVENT_BYTES) {
+      onLine(`${pending.slice(0, 2_000)}… [line cut]`);
+      pending = "";
     }
   }
   pending += decoder.decode();

@@ -9,6 +9,7 @@
  */
 import type { StagePermissions, StageSummary } from "../define_stage.ts";
 import type { ValueIssue } from "../zod_issues.ts";
+import type { StageResources } from "../resources.ts";
 
 /** Prefix of an event line (ASCII record separator). */
 export const EVENT_MARKER = "\x1e";
@@ -25,8 +26,8 @@ export interface StageProbe {
 
 /** What the runner asks a stage host to do. */
 export type StageJob =
-  | { mode: "describe"; stages: StageProbe[] }
-  | { mode: "facts"; stages: StageProbe[] }
+  | { mode: "describe"; stage: StageProbe }
+  | { mode: "facts"; stage: StageProbe }
   | {
     mode: "run";
     stage: string;
@@ -52,6 +53,8 @@ export type StageDescription =
     /** Data paths named by the params (as written, relative to the pipeline file). */
     reads: string[];
     hasFacts: boolean;
+    /** The resources the module asks for with these params (the pipeline file may override them). */
+    resources: StageResources;
   }
   | { ok: false; issues: ValueIssue[] }
   | { ok: false; loadError: string; hint?: string };

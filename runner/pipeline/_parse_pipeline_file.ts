@@ -11,6 +11,7 @@ import { describeZodIssues } from "../zod_issues.ts";
 import { ConfigError, type ConfigProblem } from "./config_error.ts";
 import { resolvePath } from "../paths.ts";
 import { BUILTIN_STAGES_DIR } from "../builtin_stages.ts";
+import { parseDuration, parseSize, resourcesFromYaml } from "../resources.ts";
 import type { ParsedPipelineFile, StageEntry } from "./parsed_pipeline.ts";
 import { parseYamlSource } from "./yaml_source.ts";
 
@@ -30,6 +31,25 @@ const permissionsSchema = z.strictObject({
   sys: z.array(z.string()).default([]),
 });
 
+const size = z.union([z.number().positive(), z.string()]).refine(
+  (v) => parseSize(v) !== undefined,
+  "not a size such as 8GiB, 512MiB or a number of bytes",
+);
+const duration = z.union([z.number().positive(), z.string()]).refine(
+  (v) => parseDuration(v) !== undefined,
+  "not a duration such as 90s, 30m, 2h, 1d or a number of seconds",
+);
+
+const resourcesSchema = z.strictObject({
+  memory: size.optional(),
+  time: duration.optional(),
+  cpus: z.int().positive().optional(),
+  gpus: z.int().nonnegative().optional(),
+  partition: z.string().min(1).optional(),
+  max_output_files: z.int().positive().optional(),
+  max_output_bytes: size.optional(),
+});
+
 const stageSchema = z.strictObject({
   uses: z.string().min(1),
   needs: z.union([z.array(z.string()), z.record(z.string(), z.string())])
@@ -45,6 +65,7 @@ const stageSchema = z.strictObject({
     ffi: [],
     sys: [],
   }),
+  resources: resourcesSchema.default({}),
 });
 
 const pipelineSchema = z.strictObject({
@@ -169,6 +190,7 @@ export function parsePipelineText(
         read: permissions.read.map(resolve),
         write: permissions.write.map(resolve),
       },
+      resources: resourcesFromYaml(raw.resources),
     });
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -18,7 +18,8 @@ import { digestBytes } from "../cache/digest.ts";
 import { describeStages } from "../child/describe_stages.ts";
 import { readPipelineFile } from "./pipeline_file.ts";
 import type { PipelineFile, StageEntry } from "./parsed_pipeline.ts";
-import { PROJECT_ROOT, resolvePath } from "../paths.ts";
+import { isInside, PROJECT_ROOT, resolvePath } from "../paths.ts";
+import type { StageResources } from "../resources.ts";
 import { probeSandbox } from "../child/child_env.ts";
 import type { StageDescription } from "../child/stage_protocol.ts";
 import { StatCache } from "../cache/stat_cache.ts";
@@ -30,6 +31,8 @@ export interface LoadedStage extends StageEntry {
   description: Extract<StageDescription, { ok: true }>;
   /** The code graph: the stage module plus the stage host. */
   code: CodeGraph;
+  /** What it may use: the module's asks, overridden by the pipeline file, with a memory limit always set. */
+  limits: StageResources & { memoryBytes: number };
   /** Absolute data paths the stage reads (from its params and the YAML's permissions.read). */
   dataPaths: string[];
 }
@@ -56,7 +59,12 @@ export interface LoadPipelineOptions {
    * @default true
    */
   requireData?: boolean;
+  /** Ends a describe probe that takes longer. @default 60 s */
+  probeTimeoutMs?: number;
 }
+
+/** The memory limit of a stage that sets none: this share of the machine's memory. */
+export const DEFAULT_MEMORY_SHARE = 0.8;
 
 /**
  * Loads and validates the pipeline at `path`.
@@ -107,7 +115,7 @@ export async function loadPipeline(
       codePaths: graphs[i]!.paths,
     }))),
     cacheDir,
-    probeSandbox(),
+    { ...probeSandbox(), timeoutMs: options.probeTimeoutMs },
   );
 
   const stages: LoadedStage[] = [];
@@ -138,15 +146,43 @@ export async function loadPipeline(
       ...stage.permissions.read,
     ];
     description.reads.forEach((relative, index) => {
+      const broad = overBroad(dataPaths[index], file, cacheDir);
+      if (broad) {
+        report(
+          locateValue(stage, relative),
+          `Cannot give stage "${stage.name}" the data path "${relative}": it is ${broad}`,
+          "name the folder or file of the data itself",
+        );
+      }
+    });
+    stage.permissions.read.forEach((path, index) => {
+      const broad = overBroad(path, file, cacheDir);
+      if (broad) {
+        report(
+          ["stages", stage.name, "permissions", "read", index],
+          `Cannot let stage "${stage.name}" read "${path}": it is ${broad}`,
+          "grant the one folder or file the stage needs",
+        );
+      }
+    });
+    description.reads.forEach((relative, index) => {
       if (options.requireData === false) return;
       const absolute = dataPaths[index];
       try {
         Deno.statSync(absolute);
       } catch {
+        let link: string | undefined;
+        try {
+          link = Deno.readLinkSync(absolute);
+        } catch { /* not a link */ }
         report(
           locateValue(stage, relative),
-          `Cannot find data path "${relative}" of stage "${stage.name}" (looked at ${absolute})`,
-          "check the path; relative paths start at the folder of the pipeline file",
+          link === undefined
+            ? `Cannot find data path "${relative}" of stage "${stage.name}" (looked at ${absolute})`
+            : `Cannot read data path "${relative}" of stage "${stage.name}": it is a symbolic link to "${link}", which does not exist`,
+          link === undefined
+            ? "check the path; relative paths start at the folder of the pipeline file"
+            : "restore the file or folder the link points to, or fix the link",
         );
       }
     });
@@ -155,6 +191,13 @@ export async function loadPipeline(
       description,
       code: graphs[i]!,
       dataPaths: [...new Set(dataPaths)],
+      limits: {
+        memoryBytes: Math.floor(
+          Deno.systemMemoryInfo().total * DEFAULT_MEMORY_SHARE,
+        ),
+        ...description.resources,
+        ...stage.resources,
+      },
     });
   });
   if (problems.length > 0) throw await locatedError(file, problems);
@@ -198,6 +241,25 @@ function checkInputs(
       Object.keys(stage.needs).length === 0,
     );
   }
+}
+
+/**
+ * Why granting `path` would give a stage far more than data (the whole file
+ * system, the project with its code, or the cache with every other stage's
+ * outputs), or undefined when it is a data path.
+ */
+function overBroad(
+  path: string,
+  file: PipelineFile,
+  cacheDir: string,
+): string | undefined {
+  if (path === "/") return "the root of the file system";
+  if (isInside(PROJECT_ROOT, path)) return "this project's folder or above it";
+  if (isInside(cacheDir, path)) return "the cache or a folder that holds it";
+  if (isInside(file.outputsDir, path)) {
+    return "the outputs folder or a folder that holds it";
+  }
+  return undefined;
 }
 
 /** A problem whose position in the file is not looked up yet. */

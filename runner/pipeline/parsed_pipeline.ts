@@ -5,6 +5,7 @@
  * @module
  */
 import type { SourceSpan } from "./config_error.ts";
+import type { StageResources } from "../resources.ts";
 
 /** Permissions a pipeline grants one stage, on top of what its module declares. */
 export interface DeclaredPermissions {
@@ -38,6 +39,8 @@ export interface StageEntry {
   seed: number;
   /** Extra permissions from the YAML. */
   permissions: DeclaredPermissions;
+  /** Resources from the YAML (`resources:`), in plain units. */
+  resources: StageResources;
 }
 
 /** A structurally valid pipeline file. */

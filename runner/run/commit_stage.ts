@@ -8,7 +8,6 @@
 import type { ArtifactRef } from "../cache/artifact.ts";
 import type { Facets } from "../cache/cache_key.ts";
 import {
-  ArtifactError,
   type ArtifactReference,
   commitArtifact,
 } from "../cache/commit_artifact.ts";
@@ -21,7 +20,7 @@ import {
 } from "../cache/run_record.ts";
 import { materializeTree, removeTree } from "../cache/tree.ts";
 import type { StageSummary } from "../define_stage.ts";
-import { isInside } from "../paths.ts";
+import type { StageResources } from "../resources.ts";
 import type { RunState } from "./run_state.ts";
 
 /** What a finished stage run left, to be committed. */
@@ -36,10 +35,10 @@ export interface FinishedRun {
   facets: Facets;
   /** The staging directory holding its output. */
   staging: string;
-  /** Files it referenced instead of copying. */
+  /** Files it referenced instead of copying (already accepted at the trust boundary). */
   references: readonly ArtifactReference[];
-  /** Paths it was given to read: the only ones it may reference. */
-  readable: readonly string[];
+  /** Its limits on output size. */
+  limits: Pick<StageResources, "maxOutputFiles" | "maxOutputBytes">;
   /** The pipeline invocation's id. */
   runId: string;
   /** When it started. */
@@ -50,6 +49,16 @@ export interface FinishedRun {
   summary: StageSummary | null;
 }
 
+/** What a committed output holds. */
+export interface OutputSize {
+  /** Files the stage wrote. */
+  files: number;
+  /** Their bytes. */
+  bytes: number;
+  /** Files it added by reference. */
+  references: number;
+}
+
 /**
  * Stores the output of a finished run and records it.
  *
@@ -58,7 +67,7 @@ export interface FinishedRun {
 export async function commitStage(
   run: FinishedRun,
   state: RunState,
-): Promise<ArtifactRef> {
+): Promise<{ artifact: ArtifactRef; output: OutputSize }> {
   const { pipeline, store } = state;
   const runInfo = {
     stage: run.stage,
@@ -73,19 +82,17 @@ export async function commitStage(
     `${run.staging}/${RUN_INFO_FILE}`,
     `${JSON.stringify(runInfo, null, 1)}\n`,
   );
-  for (const reference of run.references) {
-    if (!run.readable.some((root) => isInside(reference.absolutePath, root))) {
-      throw new ArtifactError(
-        `Cannot reference "${reference.absolutePath}": the stage may only reference files it was given to read`,
-      );
-    }
-  }
-  const { digest, content, manifest } = await commitArtifact(run.staging, {
-    store,
-    statCache: state.statCache,
-    hasher: state.hasher,
-    references: run.references,
-  });
+  const { digest, content, manifest, files, bytes } = await commitArtifact(
+    run.staging,
+    {
+      store,
+      statCache: state.statCache,
+      hasher: state.hasher,
+      references: run.references,
+      maxFiles: run.limits.maxOutputFiles,
+      maxBytes: run.limits.maxOutputBytes,
+    },
+  );
   const tree = await materializeTree(
     pipeline.cacheDir,
     store,
@@ -107,5 +114,8 @@ export async function commitStage(
   await writeRunRecord(pipeline.cacheDir, record);
   await writeHead(pipeline.cacheDir, state.pipelineId, run.stage, run.key);
   await removeTree(run.staging);
-  return { digest, content, manifest, tree };
+  return {
+    artifact: { digest, content, manifest, tree },
+    output: { files, bytes, references: run.references.length },
+  };
 }

@@ -8,7 +8,7 @@
 import { type ArtifactRef, checkArtifact } from "../cache/artifact.ts";
 import { cacheKey, type Facets } from "../cache/cache_key.ts";
 import type { Digest } from "../cache/digest.ts";
-import { hashTree } from "../cache/hash_tree.ts";
+import { DataPathError, hashTree } from "../cache/hash_tree.ts";
 import { createManifest, storeManifest } from "../cache/manifest.ts";
 import {
   deleteRunRecord,
@@ -66,6 +66,10 @@ export async function evaluateStage(
       });
       data[name] = await storeManifest(store, createManifest(files));
     } catch (error) {
+      if (error instanceof DataPathError) {
+        blockers.push({ message: error.message, hint: error.hint });
+        continue;
+      }
       if (!(error instanceof Deno.errors.NotFound)) throw error;
       blockers.push({
         message: `Cannot find data path "${name}"`,
@@ -134,7 +138,12 @@ export async function evaluateStage(
   const previous = headKey
     ? await readRunRecord(pipeline.cacheDir, headKey)
     : undefined;
-  if (!previous) return { facets, key, reasons: [{ kind: "new" }], blockers };
+  if (!previous) {
+    const reason: StaleReason = headKey
+      ? { kind: "record-missing", key: headKey }
+      : { kind: "new" };
+    return { facets, key, reasons: [reason], blockers };
+  }
   const reasons = await staleReasons(
     previous.facets,
     facets,

@@ -7,7 +7,7 @@
  */
 import type { ArtifactRef } from "../cache/artifact.ts";
 import type { Facets } from "../cache/cache_key.ts";
-import { ArtifactError } from "../cache/commit_artifact.ts";
+import { HintedError } from "../../lib/hinted_error.ts";
 import type { Digest } from "../cache/digest.ts";
 import type { StaleReason } from "../cache/stale_reasons.ts";
 import { removeTree } from "../cache/tree.ts";
@@ -19,10 +19,11 @@ import {
 import { isBuiltinStage } from "../builtin_stages.ts";
 import type { LoadedStage } from "../pipeline/load_pipeline.ts";
 import { displayPath, PROJECT_ROOT } from "../paths.ts";
-import { commitStage } from "./commit_stage.ts";
+import { commitStage, type OutputSize } from "./commit_stage.ts";
+import { acceptReferences } from "../child/child_output.ts";
 import type { RunReporter } from "./run_reporter.ts";
 import type { RunState } from "./run_state.ts";
-import { stageGrants } from "./stage_grants.ts";
+import { formatGrant, grantNotes, stageGrants } from "./stage_grants.ts";
 import { explainStageFailure, StageFailedError } from "./stage_failed_error.ts";
 
 /** Options of {@linkcode executeStage}. */
@@ -59,6 +60,10 @@ export interface ExecutedStage {
   durationMs: number;
   /** How its native code was confined. */
   confinement: StageProcessResult["confinement"];
+  /** What its output holds. */
+  output: OutputSize;
+  /** The most resident memory its processes held at once, in bytes. */
+  peakMemoryBytes: number;
 }
 
 /**
@@ -81,8 +86,7 @@ export async function executeStage(
   if (options.fresh) await removeTree(checkpointDir);
   const resuming = await hasEntries(checkpointDir);
   await Deno.mkdir(checkpointDir, { recursive: true });
-  await Deno.mkdir(pipeline.outputsDir, { recursive: true });
-  await Deno.writeTextFile(
+  await createLog(
     logFile,
     `# stage ${stage.name} (${stage.uses}), key ${key}, started ${
       new Date().toISOString()
@@ -99,7 +103,7 @@ export async function executeStage(
     if (value !== undefined) env[name] = value;
   }
   reporter.stageStarted(stage.name, { reasons: options.reasons, resuming });
-  warnSelfGranted(stage, reporter);
+  announceGrants(stage, reporter);
 
   const startedAt = new Date();
   const started = performance.now();
@@ -127,6 +131,8 @@ export async function executeStage(
       },
       logFile,
       signal: options.signal,
+      timeoutMs: stage.limits.timeMs,
+      memoryBytes: stage.limits.memoryBytes,
       onEvent: (event) => {
         if (event.t === "progress") reporter.stageProgress(stage.name, event);
         else if (event.t === "log") {
@@ -142,19 +148,22 @@ export async function executeStage(
     );
   }
   const durationMs = Math.round(performance.now() - started);
-  if (outcome.code !== 0 || !outcome.done) {
+  if (
+    outcome.code !== 0 || !outcome.done || outcome.protocolError ||
+    outcome.timedOut || outcome.outOfMemory
+  ) {
     await removeTree(staging);
     throw await failure(stage, outcome, logFile, state);
   }
   try {
-    const artifact = await commitStage({
+    const committed = await commitStage({
       stage: stage.name,
       uses: stage.uses,
       key,
       facets: options.facets,
       staging,
-      references: outcome.done.references,
-      readable: grants.readable,
+      references: acceptReferences(outcome.done.references, grants.readable),
+      limits: stage.limits,
       runId: options.runId,
       startedAt,
       durationMs,
@@ -162,10 +171,12 @@ export async function executeStage(
     }, state);
     await removeTree(checkpointDir);
     return {
-      artifact,
+      artifact: committed.artifact,
       summary: outcome.done.summary,
       durationMs,
       confinement: outcome.confinement,
+      output: committed.output,
+      peakMemoryBytes: outcome.peakMemoryBytes,
     };
   } catch (error) {
     await removeTree(staging);
@@ -178,26 +189,48 @@ export async function executeStage(
         exitCode: 0,
         logTail: outcome.tail,
         logFile,
-        hint: error instanceof ArtifactError ? error.hint : undefined,
+        hint: error instanceof HintedError ? error.hint : undefined,
         cause: error,
       },
     );
   }
 }
 
-/** A module from outside this project grants itself what it declares: say so. */
-function warnSelfGranted(stage: LoadedStage, reporter: RunReporter): void {
-  if (isBuiltinStage(stage.modulePath)) return;
-  const asked = Object.entries(stage.description.permissions)
-    .filter(([, values]) => values.length > 0)
-    .map(([kind, values]) => `${kind} ${values.join(", ")}`);
-  if (asked.length > 0) {
+/**
+ * Says what the stage is granted beyond its code, inputs and named data
+ * paths. A built-in stage's own declarations are this project's code and
+ * shown by `status` only; everything else is shown at every run.
+ */
+function announceGrants(stage: LoadedStage, reporter: RunReporter): void {
+  const builtin = isBuiltinStage(stage.modulePath);
+  const notes = grantNotes(stage).filter((note) =>
+    !(builtin && note.source === "module")
+  );
+  if (notes.length > 0) {
     reporter.warn(
-      `stage "${stage.name}" (${stage.uses}) declares its own permissions: ${
-        asked.join("; ")
+      `stage "${stage.name}" (${stage.uses}) is granted: ${
+        notes.map(formatGrant).join("; ")
       }`,
     );
   }
+}
+
+/**
+ * Creates the stage's log file afresh. Whatever is at its path (a file from
+ * an earlier run, or a link planted to make the runner write elsewhere) is
+ * removed first, and the file is created exclusively, never followed.
+ */
+async function createLog(path: string, header: string): Promise<void> {
+  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+  try {
+    const info = await Deno.lstat(path);
+    if (info.isDirectory) await removeTree(path);
+    else await Deno.remove(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  using file = await Deno.open(path, { createNew: true, write: true });
+  await file.write(new TextEncoder().encode(header));
 }
 
 /** The error of a stage child that failed, explained. */
@@ -215,6 +248,15 @@ async function failure(
       signal: outcome.signal,
       errorMessage: outcome.error?.message,
       tail: outcome.tail,
+      limit: outcome.outOfMemory
+        ? { kind: "memory", bytes: stage.limits.memoryBytes }
+        : outcome.timedOut && stage.limits.timeMs !== undefined
+        ? { kind: "time", ms: stage.limits.timeMs }
+        : undefined,
+      protocolError: outcome.protocolError ??
+        (outcome.code === 0 && !outcome.done
+          ? "it exited without finishing (did its code call Deno.exit?)"
+          : undefined),
     },
     (field) =>
       `stages.${stage.name}.${field} in ${

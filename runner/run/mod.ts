@@ -20,4 +20,5 @@ export type {
   StageProgressEvent,
 } from "./run_reporter.ts";
 export { StageFailedError } from "./stage_failed_error.ts";
+export { formatGrant, type GrantNote, grantNotes } from "./stage_grants.ts";
 export { createTerminalReporter } from "./terminal_reporter.ts";

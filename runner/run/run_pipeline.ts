@@ -206,6 +206,8 @@ export async function runPipeline(
         state: "ran",
         durationMs: ran.durationMs,
         summary: ran.summary,
+        output: ran.output,
+        peakMemoryBytes: ran.peakMemoryBytes,
       },
     };
   };

@@ -8,6 +8,7 @@
 import type { StaleReason } from "../cache/stale_reasons.ts";
 import type { Blocker } from "./evaluate_stage.ts";
 import type { StageFailedError } from "./stage_failed_error.ts";
+import type { OutputSize } from "./commit_stage.ts";
 
 /** How one stage ended in a run. */
 export type StageOutcome =
@@ -16,6 +17,10 @@ export type StageOutcome =
     state: "ran";
     durationMs: number;
     summary: Record<string, unknown> | null;
+    /** What its output holds. */
+    output?: OutputSize;
+    /** The most resident memory its processes held at once. */
+    peakMemoryBytes?: number;
   }
   | { state: "failed"; error: StageFailedError }
   | { state: "blocked"; by: string }

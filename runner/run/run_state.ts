@@ -50,13 +50,14 @@ export async function openRunState(
       params: s.description.params,
       codeDigest: "",
       codePaths: s.code.paths,
+      // Each stage's own declarations, and nothing another stage declared.
+      granted: {
+        read: s.description.permissions.read,
+        env: s.description.permissions.env,
+        sys: s.description.permissions.sys,
+      },
     })),
     probeSandbox(),
-    {
-      read: factStages.flatMap((s) => s.description.permissions.read),
-      env: factStages.flatMap((s) => s.description.permissions.env),
-      sys: factStages.flatMap((s) => s.description.permissions.sys),
-    },
   );
   return {
     pipeline,

@@ -6,6 +6,8 @@
  * @module
  */
 import { HintedError } from "../../lib/hinted_error.ts";
+import { formatSize } from "../resources.ts";
+import { formatDuration } from "./format_duration.ts";
 
 /** A stage did not produce its output. */
 export class StageFailedError extends HintedError {
@@ -38,10 +40,52 @@ export function explainStageFailure(
     signal: Deno.Signal | null;
     errorMessage?: string;
     tail: readonly string[];
+    /** The limit the runner ended it at, if it did. */
+    limit?: { kind: "memory"; bytes: number } | { kind: "time"; ms: number };
+    /** What it did against the stage protocol, if anything. */
+    protocolError?: string;
   },
   yamlKey: (field: string) => string,
 ): { message: string; hint?: string } {
+  if (exit.limit?.kind === "memory") {
+    return {
+      message: `Stage "${stage}" ran out of its ${
+        formatSize(exit.limit.bytes)
+      } memory limit and was ended`,
+      hint: `raise ${
+        yamlKey("resources.memory")
+      }, or lower its batch or image size; training resumes from its last finished epoch`,
+    };
+  }
+  if (exit.limit?.kind === "time") {
+    return {
+      message: `Stage "${stage}" ran past its time limit of ${
+        formatDuration(exit.limit.ms)
+      } and was ended`,
+      hint: `raise ${
+        yamlKey("resources.time")
+      }; training resumes from its last finished epoch`,
+    };
+  }
+  if (exit.protocolError) {
+    return {
+      message:
+        `Stage "${stage}" broke the stage protocol: ${exit.protocolError}`,
+      hint:
+        "a stage reports through ctx (progress, log, its return value) only",
+    };
+  }
   const text = [exit.errorMessage ?? "", ...exit.tail].join("\n");
+  if (
+    /Requires (env|run) access/.test(text) &&
+    /child_process|Deno\.Command|spawn/.test(text)
+  ) {
+    return {
+      message: `Stage "${stage}" tried to start a process`,
+      hint:
+        "stages may not start processes (node:child_process, Deno.Command); do the work in the stage's own code or a library it imports",
+    };
+  }
   const denied = text.match(
     /Requires (read|write|env|net|ffi|sys|run|import) access to "?([^",\n]+?)"?(,| run again|$)/m,
   );
@@ -61,6 +105,16 @@ export function explainStageFailure(
       return {
         message: `Stage "${stage}" tried to run a subprocess ("${target}")`,
         hint: "stages may not start processes",
+      };
+    }
+    if (kind === "ffi") {
+      return {
+        message:
+          `Stage "${stage}" was denied loading native code from "${target}"`,
+        hint:
+          `if the stage needs a native addon, declare its npm package (a package name such as "@img/sharp-linux-x64", not a path) under ${
+            yamlKey("permissions.ffi")
+          }`,
       };
     }
     const field = kind === "import" ? "net" : kind;

@@ -7,6 +7,7 @@
  * @module
  */
 import { formatDuration } from "./format_duration.ts";
+import { formatSize } from "../resources.ts";
 import type {
   RunReporter,
   StageOutcome,
@@ -170,7 +171,19 @@ export function createTerminalReporter(
     stageFinished(stage, outcome) {
       const line = lines.get(stage);
       const detail = outcome.state === "ran"
-        ? formatDuration(outcome.durationMs)
+        ? [
+          formatDuration(outcome.durationMs),
+          ...(outcome.output
+            ? [
+              `${outcome.output.files} files, ${
+                formatSize(outcome.output.bytes)
+              }`,
+            ]
+            : []),
+          ...(outcome.peakMemoryBytes
+            ? [`${formatSize(outcome.peakMemoryBytes)} peak memory`]
+            : []),
+        ].join(" · ")
         : outcome.state === "blocked"
         ? `needs "${outcome.by}", which did not finish`
         : outcome.state === "failed"

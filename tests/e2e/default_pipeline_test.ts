@@ -59,6 +59,16 @@ Deno.test("the default pipeline reaches the accuracy floor, then re-runs nothing
       );
     }
 
+    // The logs hold what the stages said, not library banners or downloads.
+    for (const stage of ["model", "train", "evaluate"]) {
+      const log = await Deno.readTextFile(`${dir}/outputs/${stage}.log`);
+      assert.doesNotMatch(
+        log,
+        /looks like you are running TensorFlow\.js|Download https/,
+        stage,
+      );
+    }
+
     const second = await cli(dir, "run", "pipeline.yaml");
     assert.equal(second.code, 0, second.out);
     assert.match(second.out, /0 ran, 6 cached/);
