@@ -221,10 +221,15 @@ try {
   Deno.exit(0);
 } catch (error) {
   const err = error instanceof Error ? error : new Error(String(error));
+  // node:child_process asks for env access before run access: say what it was.
+  const message = err instanceof Deno.errors.NotCapable &&
+      /child_process/.test(err.stack ?? "")
+    ? `${err.message} (in node:child_process)`
+    : err.message;
   emit({
     t: "error",
     name: err.name,
-    message: err.message,
+    message,
     hint: hintOf(err),
   });
   // Typed errors carry their own location and hint; others keep their stack for the log.

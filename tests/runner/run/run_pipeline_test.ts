@@ -238,6 +238,52 @@ Deno.test("status explains stale stages: param path, changed code file and upstr
   }
 });
 
+Deno.test("status says a stage's run record is missing, not that it never ran", async () => {
+  const dir = await makeToyProject();
+  try {
+    assert.deepStrictEqual((await cli(dir, "run", "pipeline.yaml")).code, 0);
+    const head =
+      (await Array.fromAsync(Deno.readDir(`${dir}/.cache/heads`)))[0];
+    const key = (await Deno.readTextFile(
+      `${dir}/.cache/heads/${head.name}/gen2`,
+    )).trim();
+    await Deno.remove(`${dir}/.cache/runs/${key}.json`);
+    const { stdout } = await cli(dir, "status", "pipeline.yaml");
+    assert.match(
+      stdout,
+      new RegExp(
+        `gen2 +stale: its last run record \\(${
+          key.slice(0, 12)
+        }…\\) is missing or unreadable, so it runs again`,
+      ),
+    );
+  } finally {
+    await removeToy(dir);
+  }
+});
+
+Deno.test("a data path holding a dangling symbolic link is named as such, not as missing", async () => {
+  const dir = await makeToyProject(`name: dangling
+stages:
+  reader:
+    uses: ./gen.ts
+    permissions: { read: [data] }
+`);
+  try {
+    await Deno.mkdir(`${dir}/data`);
+    await Deno.writeTextFile(`${dir}/data/ok.txt`, "ok");
+    await Deno.symlink(`${dir}/data/gone.txt`, `${dir}/data/link.txt`);
+    const { code, stdout, stderr } = await cli(dir, "run", "pipeline.yaml");
+    assert.equal(code, 1);
+    assert.match(
+      stdout + stderr,
+      /Cannot read "link\.txt" in data path ".*data": it is a symbolic link to ".*gone\.txt", which does not exist/,
+    );
+  } finally {
+    await removeToy(dir);
+  }
+});
+
 Deno.test("runPipeline() keys a stage on the facts it declares about the machine", async () => {
   const dir = await makeToyProject(`name: facts
 stages:

@@ -79,3 +79,45 @@ Deno.test("explainStageFailure() recognises the trainer's exhausted wasm heap as
   assert.equal(message, 'Stage "train" ran out of memory');
   assert.match(hint!, /batch_size/);
 });
+
+Deno.test("explainStageFailure() says the ffi permission takes npm package names", () => {
+  const { message, hint } = explainStageFailure("train", {
+    code: 1,
+    signal: null,
+    errorMessage:
+      'Requires ffi access to "/usr/lib/libfoo.so", run again with the --allow-ffi flag',
+    tail: [],
+  }, key);
+  assert.equal(
+    message,
+    'Stage "train" was denied loading native code from "/usr/lib/libfoo.so"',
+  );
+  assert.match(
+    hint!,
+    /declare its npm package \(a package name such as "@img\/sharp-linux-x64", not a path\) under stages\.train\.permissions\.ffi/,
+  );
+});
+
+Deno.test("explainStageFailure() names the limit the runner ended a stage at, and the key that raises it", () => {
+  const memory = explainStageFailure("train", {
+    code: 137,
+    signal: "SIGKILL",
+    tail: [],
+    limit: { kind: "memory", bytes: 6 * 2 ** 30 },
+  }, key);
+  assert.equal(
+    memory.message,
+    'Stage "train" ran out of its 6 GiB memory limit and was ended',
+  );
+  assert.match(memory.hint!, /^raise stages\.train\.resources\.memory in/);
+  const time = explainStageFailure("train", {
+    code: 137,
+    signal: "SIGKILL",
+    tail: [],
+    limit: { kind: "time", ms: 2 * 3_600_000 },
+  }, key);
+  assert.equal(
+    time.message,
+    'Stage "train" ran past its time limit of 2h00m and was ended',
+  );
+});
