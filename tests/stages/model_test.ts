@@ -8,7 +8,7 @@ import {
   buildRetrievalModel,
   isHeadWeight,
 } from "../../lib/nn/model/retrieval_model.ts";
-import { retrievalInference } from "../../lib/nn/evaluate/retrieval_inference.ts";
+import { retrievalInference } from "../../lib/nn/model/retrieval_inference.ts";
 import { weightsDigest } from "../lib/nn/model/testdata/_weights_digest.ts";
 import {
   type H5Layer,

@@ -15,4 +15,4 @@ export {
   type RetrievalMetrics,
 } from "./evaluate_retrieval.ts";
 export { predictBatches } from "./predict_batches.ts";
-export { retrievalInference } from "./retrieval_inference.ts";
+export { retrievalInference } from "../model/retrieval_inference.ts";

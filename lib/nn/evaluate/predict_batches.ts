@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { retrievalInference } from "./retrieval_inference.ts";
+import { retrievalInference } from "../model/retrieval_inference.ts";
 
 /** A batch of normalised images. */
 export interface ImageBatch {

@@ -72,20 +72,50 @@ export function classCosine(
   });
 }
 
-/** Training logits with the margin applied to each sample's true class: `[B, n]`. */
+/**
+ * Training logits with the margin applied to each sample's true class:
+ * `[B, n]`. `margins`, when given, holds one margin per class (`[n]`, e.g.
+ * dynamic margins by class frequency) and replaces `options.m`.
+ */
 export function arcMarginLogits(
   features: tf.Tensor2D,
   weights: tf.Tensor2D,
   labels: tf.Tensor,
   options: ArcMarginOptions,
+  margins?: tf.Tensor1D,
 ): tf.Tensor2D {
-  const { s, m, easyMargin, lsEps, subcenters } = options;
-  const cosM = Math.cos(m);
-  const sinM = Math.sin(m);
-  const th = Math.cos(Math.PI - m);
-  const mm = Math.sin(Math.PI - m) * m;
+  return tf.tidy(() =>
+    marginLogits(
+      classCosine(features, weights, options.subcenters),
+      labels,
+      options,
+      margins,
+    )
+  );
+}
+
+/**
+ * The margin applied to cosines `cos` (`[B, n]`) at each sample's true class,
+ * scaled by s: the second half of {@linkcode arcMarginLogits}.
+ */
+export function marginLogits(
+  cos: tf.Tensor2D,
+  labels: tf.Tensor,
+  options: ArcMarginOptions,
+  margins?: tf.Tensor1D,
+): tf.Tensor2D {
+  const { s, m, easyMargin, lsEps } = options;
+  // cos m, sin m, th and mm: numbers for one margin, [1, n] rows for per-class margins.
+  const trig = (f: (m: number) => number, g: (m: tf.Tensor) => tf.Tensor) =>
+    margins === undefined ? f(m) : tf.reshape(g(margins), [1, -1]);
   return tf.tidy(() => {
-    const cos = classCosine(features, weights, subcenters);
+    const cosM = trig(Math.cos, tf.cos);
+    const sinM = trig(Math.sin, tf.sin);
+    const th = trig((m) => Math.cos(Math.PI - m), (m) => tf.neg(tf.cos(m)));
+    const mm = trig(
+      (m) => Math.sin(Math.PI - m) * m,
+      (m) => tf.mul(tf.sin(m), m),
+    );
     const nClasses = cos.shape[1];
     const clamped = tf.clipByValue(cos, -1 + COS_EPSILON, 1 - COS_EPSILON);
     const sin = tf.sqrt(tf.sub(1, tf.square(clamped)));
@@ -103,4 +133,25 @@ export function arcMarginLogits(
     const out = tf.add(tf.mul(target, phi), tf.mul(tf.sub(1, target), cos));
     return tf.mul(out, s) as tf.Tensor2D;
   });
+}
+
+/**
+ * Dynamic margins by class frequency (Ha et al., Google Landmark Recognition
+ * 2020, arXiv:2010.05350): rare classes get larger margins. With `n_c` the
+ * class's train count, `r_c = n_c^(−power)` is mapped linearly onto
+ * `[min, max]` (the rarest class gets `max`); classes of equal count share
+ * one margin, and a class without images counts as one image.
+ */
+export function dynamicMargins(
+  counts: readonly number[],
+  options: { min: number; max: number; power?: number },
+): number[] {
+  const power = options.power ?? 0.25;
+  const raw = counts.map((n) => Math.max(1, n) ** -power);
+  const lo = Math.min(...raw), hi = Math.max(...raw);
+  return raw.map((r) =>
+    hi === lo
+      ? options.max
+      : options.min + (options.max - options.min) * (r - lo) / (hi - lo)
+  );
 }

@@ -9,9 +9,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import {
-  arcMarginLogits,
   type ArcMarginOptions,
   classCosine,
+  marginLogits,
 } from "./arc_margin.ts";
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
@@ -25,6 +25,14 @@ export interface ArcMarginProductArgs
   nClasses: number;
   /** Seed of W's glorot-uniform initializer. @default 0 */
   seed?: number;
+  /**
+   * One margin per class (dynamic margins), kept as the non-trainable weight
+   * `margins` `[n]`; absent: every class uses `m`. A model loaded from a file
+   * only needs `perClassMargins: true`: the values come with its weights.
+   */
+  margins?: readonly number[];
+  /** The layer holds per-class margins (set from `margins`, or by the saved weights). @default margins !== undefined */
+  perClassMargins?: boolean;
 }
 
 /** The ArcFace margin head; its output is the training logits `[B, n]`. */
@@ -37,12 +45,28 @@ export class ArcMarginProduct extends tfl.layers.Layer {
   readonly options: ArcMarginOptions;
   /** Seed of W's initializer. */
   readonly seed: number;
+  /** Whether margins are per class (the `margins` weight) rather than `m`. */
+  readonly perClassMargins: boolean;
+  /**
+   * Multiplies every margin during training (a margin warm-up sets it from 0
+   * to 1 over the first epochs). Not saved: the trainer sets it each step.
+   */
+  marginScale = 1;
   #w?: LayerVariable;
+  #margins?: LayerVariable;
+  readonly #initialMargins?: readonly number[];
 
   constructor(args: ArcMarginProductArgs) {
     super(args);
     this.nClasses = args.nClasses;
     this.seed = args.seed ?? 0;
+    this.perClassMargins = args.perClassMargins ?? args.margins !== undefined;
+    this.#initialMargins = args.margins;
+    if (args.margins !== undefined && args.margins.length !== args.nClasses) {
+      throw new RangeError(
+        `Cannot create ArcMarginProduct "${this.name}": ${args.margins.length} margins for ${args.nClasses} classes`,
+      );
+    }
     this.options = {
       s: args.s ?? 30,
       m: args.m ?? 0.5,
@@ -80,6 +104,19 @@ export class ArcMarginProduct extends tfl.layers.Layer {
       "float32",
       tfl.initializers.glorotUniform({ seed: this.seed }),
     );
+    if (this.perClassMargins) {
+      this.#margins = this.addWeight(
+        "margins",
+        [this.nClasses],
+        "float32",
+        tfl.initializers.constant({ value: this.options.m }),
+        undefined,
+        false,
+      );
+      if (this.#initialMargins !== undefined) {
+        this.#margins.write(tf.tensor1d([...this.#initialMargins]));
+      }
+    }
     this.built = true;
   }
 
@@ -95,12 +132,31 @@ export class ArcMarginProduct extends tfl.layers.Layer {
         `Cannot apply ArcMarginProduct "${this.name}": it takes [embeddings, labels]`,
       );
     }
-    return arcMarginLogits(
-      inputs[0] as tf.Tensor2D,
-      this.weightMatrix(),
-      inputs[1],
-      this.options,
-    );
+    return this.trainingLogits(inputs[0] as tf.Tensor2D, inputs[1]);
+  }
+
+  /**
+   * Training logits `[B, n]`: the margin (times {@linkcode marginScale}) at
+   * each sample's true class, scaled by s.
+   */
+  trainingLogits(features: tf.Tensor2D, labels: tf.Tensor): tf.Tensor2D {
+    return tf.tidy(() => {
+      const cos = classCosine(
+        features,
+        this.weightMatrix(),
+        this.options.subcenters,
+      );
+      const scale = this.marginScale;
+      const margins = this.#margins === undefined
+        ? undefined
+        : tf.mul(this.#margins.read(), scale) as tf.Tensor1D;
+      return marginLogits(
+        cos,
+        labels,
+        { ...this.options, m: this.options.m * scale },
+        margins,
+      );
+    });
   }
 
   /** The current class weights `[D, n·k]` (owned by the layer; do not dispose). */
@@ -130,6 +186,7 @@ export class ArcMarginProduct extends tfl.layers.Layer {
       ...super.getConfig(),
       nClasses: this.nClasses,
       seed: this.seed,
+      perClassMargins: this.perClassMargins,
       ...this.options,
     };
   }

@@ -11,11 +11,17 @@
  * @module
  */
 export { ArcMarginProduct } from "./arcface.ts";
+export { dynamicMargins } from "./arc_margin.ts";
 export { importWeights, WeightImportError } from "./import_weights.ts";
 export { ModelFileError } from "./model_file_error.ts";
 export { loadModel, saveModel } from "./model_io.ts";
 export { countModelParams, modelSummary } from "./model_summary.ts";
 export { readPretrainedWeights } from "./pretrained_weights.ts";
+export { GeMPooling } from "./gem_pooling.ts";
+export {
+  type RetrievalInference,
+  retrievalInference,
+} from "./retrieval_inference.ts";
 export {
   buildRetrievalModel,
   type HeadConfig,

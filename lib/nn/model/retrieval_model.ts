@@ -1,14 +1,15 @@
 /**
  * The full retrieval model of the notebook: image → EfficientNetV2 →
- * GlobalAveragePooling2D (`pooling`) → Dropout (`dropout`) → optional neck
- * (Dense + BN, `neck_dense`/`neck_bn`) → head. The ArcFace head
- * (`arc_margin`) also takes the label; the softmax head (`logits`) ignores it,
- * so both models have the same two inputs and train the same way.
+ * GlobalAveragePooling2D or GeM (`pooling`) → Dropout (`dropout`) → optional
+ * neck (Dense + BN, `neck_dense`/`neck_bn`) → head. The ArcFace head
+ * (`arc_margin`) also takes the label, so its model has the inputs
+ * `[image, label]`; the softmax head (`logits`) has the image alone.
  *
  * @module
  */
 import * as tfl from "@tensorflow/tfjs-layers";
 import { ArcMarginProduct } from "./arcface.ts";
+import { GeMPooling } from "./gem_pooling.ts";
 import { applyEfficientNetV2 } from "./efficientnetv2/build.ts";
 import type { EfficientNetV2Plan } from "./efficientnetv2/plan.ts";
 import { SeededDropout } from "./seeded_dropout.ts";
@@ -30,6 +31,8 @@ export type HeadConfig =
     lsEps?: number;
     /** Centres per class (sub-centre ArcFace). @default 1 */
     subcenters?: number;
+    /** One margin per class (dynamic margins, see `dynamicMargins`), replacing m. */
+    margins?: readonly number[];
   }
   | { kind: "softmax" };
 
@@ -43,6 +46,8 @@ export interface RetrievalModelConfig {
   classes: number;
   /** The head. @default { kind: "arcface" } (s 30, m 0.5, as the notebook) */
   head?: HeadConfig;
+  /** Pooling of the backbone's feature map: global average, or GeM with a learnable p. @default { kind: "avg" } */
+  pooling?: { kind: "avg" } | { kind: "gem"; p?: number };
   /** Embedding size of a Dense + BN neck after pooling; none when absent. */
   neck?: number;
   /** Dropout after pooling (the notebook's `Dropout(0.0)`). @default 0 */
@@ -80,9 +85,10 @@ export function isHeadWeight(name: string): boolean {
 
 /**
  * Builds the training model: inputs `[image [B, S, S, 3] float32,
- * label [B, 1] int32]` (a `[B]` label also works with `apply`), output the
- * training logits `[B, classes]` (with the margin, for ArcFace). Initial
- * weights depend only on the config (seed included).
+ * label [B, 1] int32]` for ArcFace (a `[B]` label also works with `apply`),
+ * the image alone for softmax; output the training logits `[B, classes]`
+ * (with the margin, for ArcFace). Initial weights depend only on the config
+ * (seed included).
  */
 export function buildRetrievalModel(
   config: RetrievalModelConfig,
@@ -105,8 +111,12 @@ export function buildRetrievalModel(
     name: RETRIEVAL_LAYERS.label,
   });
   const backbone = applyEfficientNetV2(image, config.backbone, { seed });
-  let x = tfl.layers.globalAveragePooling2d({ name: RETRIEVAL_LAYERS.pooling })
-    .apply(backbone.features) as Sym;
+  const pooling = config.pooling ?? { kind: "avg" };
+  let x =
+    (pooling.kind === "gem"
+      ? new GeMPooling({ name: RETRIEVAL_LAYERS.pooling, p: pooling.p })
+      : tfl.layers.globalAveragePooling2d({ name: RETRIEVAL_LAYERS.pooling }))
+      .apply(backbone.features) as Sym;
   x = new SeededDropout({
     name: RETRIEVAL_LAYERS.dropout,
     rate: config.dropout ?? 0,
@@ -138,6 +148,7 @@ export function buildRetrievalModel(
         easyMargin: head.easyMargin,
         lsEps: head.lsEps,
         subcenters: head.subcenters,
+        margins: head.margins,
         seed: deriveSeed(seed, "init", RETRIEVAL_LAYERS.arcface),
       }).apply([x, label]) as Sym;
       break;
@@ -158,7 +169,7 @@ export function buildRetrievalModel(
       );
   }
   return tfl.model({
-    inputs: [image, label],
+    inputs: head.kind === "arcface" ? [image, label] : image,
     outputs: logits,
     name: `retrieval-efficientnetv2-${scaled.name}`,
   });

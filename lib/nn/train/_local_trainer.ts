@@ -22,9 +22,13 @@ export function localTrainer(
     classes: replica.classes,
     topK: replica.topK,
     replicas: 1,
-    async step(images, labels, lr) {
+    async step(images, labels, lr, options) {
       const t0 = performance.now();
-      const { loss, correct } = await replica.computeGradients(images, labels);
+      const { loss, correct, correctPlain } = await replica.computeGradients(
+        images,
+        labels,
+        options,
+      );
       const t1 = performance.now();
       const applied = Number.isFinite(loss);
       if (applied) replica.apply(lr);
@@ -33,10 +37,12 @@ export function localTrainer(
       return {
         loss,
         correct,
+        correctPlain,
         applied,
         ms: { compute: t1 - t0, exchange: 0, update: t2 - t1, total: t2 - t0 },
       };
     },
+    predict: (images) => replica.predict(images),
     saveCheckpoint: (dir, state) => saveReplica(replica, dir, state ?? null),
     loadCheckpoint: (dir) => loadReplica(replica, dir, adam),
     replicaDigests: async () => [await replica.weightsDigest()],

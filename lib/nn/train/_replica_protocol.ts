@@ -7,7 +7,8 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import type { BackendFacts, BackendName } from "../backend.ts";
 import type { KerasAdamConfig } from "./keras_adam.ts";
-import type { StepResult, TrainReplica } from "./train_replica.ts";
+import type { StepOptions, StepResult, TrainReplica } from "./train_replica.ts";
+import type { Prediction } from "./trainer_interface.ts";
 
 /** Where a step's time went, in milliseconds (the slowest replica's, for workers). */
 export interface StepTiming {
@@ -33,6 +34,8 @@ export interface ReplicaSetup {
   topK: number[];
   adam: KerasAdamConfig;
   microBatch?: number;
+  /** Label smoothing of the cross-entropy. */
+  labelSmoothing?: number;
   /** This replica's index and the replica count. */
   replica?: { index: number; count: number };
 }
@@ -46,7 +49,13 @@ export type Request =
     index: number;
     replicas: number;
   }
-  | { type: "grad"; images: Float32Array; labels: Int32Array }
+  | {
+    type: "grad";
+    images: Float32Array;
+    labels: Int32Array;
+    options: StepOptions;
+  }
+  | { type: "predict"; images: Float32Array }
   | { type: "apply"; weights: number[]; lr: number }
   | { type: "discard" }
   | { type: "save"; dir: string; state: unknown }
@@ -65,6 +74,7 @@ export type Reply =
     stateSize: number;
   }
   | { type: "grads"; result: StepResult; ms: Partial<StepTiming> }
+  | { type: "predictions"; prediction: Prediction }
   | { type: "done"; state?: unknown; ms?: Partial<StepTiming>; digest?: string }
   | {
     type: "error";
@@ -87,13 +97,12 @@ export async function createReplica(
   const model = setup.source.kind === "dir"
     ? await loadModel(setup.source.dir)
     : await tfl.loadLayersModel(tf.io.fromMemory(setup.source.artifacts));
-  return new TrainReplica(
-    model,
-    new KerasAdam(setup.adam),
-    setup.topK,
-    setup.microBatch,
-    setup.replica,
-  );
+  return new TrainReplica(model, new KerasAdam(setup.adam), {
+    topK: setup.topK,
+    microBatch: setup.microBatch,
+    replica: setup.replica,
+    labelSmoothing: setup.labelSmoothing,
+  });
 }
 
 /** Saves a checkpoint of `replica` (weights, Adam state, dropout step, caller state). */

@@ -85,6 +85,7 @@ async function handle(request: Request, s: WorkerState): Promise<Reply> {
       const result = await replica.computeGradients(
         request.images,
         request.labels,
+        request.options,
       );
       const t1 = performance.now();
       // A lone replica (no shared buffer) keeps its gradients as they are.
@@ -108,6 +109,11 @@ async function handle(request: Request, s: WorkerState): Promise<Reply> {
         ms: { exchange: t1 - t0, update: performance.now() - t1 },
       };
     }
+    case "predict":
+      return {
+        type: "predictions",
+        prediction: await need(s.replica).predict(request.images),
+      };
     case "discard":
       need(s.replica).discard();
       return { type: "done" };

@@ -89,7 +89,7 @@ export async function workerTrainer(
     classes: ready.classes,
     topK: ready.topK,
     replicas,
-    async step(images, labels, lr) {
+    async step(images, labels, lr, options = {}) {
       const t0 = performance.now();
       const n = labels.length;
       if (images.length !== n * pixels) {
@@ -108,15 +108,18 @@ export async function workerTrainer(
         if (a === b) return Promise.resolve(undefined);
         const part = images.slice(a * pixels, b * pixels),
           partLabels = labels.slice(a, b);
-        return w.call({ type: "grad", images: part, labels: partLabels }, [
-          part.buffer,
-          partLabels.buffer,
-        ]);
+        return w.call(
+          { type: "grad", images: part, labels: partLabels, options },
+          [part.buffer, partLabels.buffer],
+        );
       }));
       let loss = 0;
-      const correct: Record<string, number> = Object.fromEntries(
-        ready.topK.map((k) => [k, 0]),
-      );
+      const zero = () =>
+        Object.fromEntries(ready.topK.map((k) => [k, 0])) as Record<
+          string,
+          number
+        >;
+      const correct = zero(), correctPlain = zero();
       const ms: StepTiming = { compute: 0, exchange: 0, update: 0, total: 0 };
       const slowest = (reply: Reply | undefined) => {
         if ((reply?.type === "grads" || reply?.type === "done") && reply.ms) {
@@ -128,7 +131,10 @@ export async function workerTrainer(
       replies.forEach((reply, r) => {
         if (reply?.type !== "grads") return;
         loss += weights[r] * reply.result.loss;
-        for (const k of ready.topK) correct[k] += reply.result.correct[k];
+        for (const k of ready.topK) {
+          correct[k] += reply.result.correct[k];
+          correctPlain[k] += reply.result.correctPlain[k];
+        }
         slowest(reply);
       });
       const applied = Number.isFinite(loss);
@@ -137,7 +143,38 @@ export async function workerTrainer(
       );
       done.forEach(slowest);
       ms.total = performance.now() - t0;
-      return { loss, correct, applied, ms };
+      return { loss, correct, correctPlain, applied, ms };
+    },
+    async predict(images) {
+      // Replicas hold identical weights: split the batch across them.
+      const n = images.length / pixels;
+      const bounds = workers.map((_, r) => Math.floor((r * n) / replicas))
+        .concat(n);
+      const parts = await Promise.all(workers.map(async (w, r) => {
+        if (bounds[r] === bounds[r + 1]) return undefined;
+        const part = images.slice(bounds[r] * pixels, bounds[r + 1] * pixels);
+        const reply = await w.call({ type: "predict", images: part }, [
+          part.buffer,
+        ]);
+        return (reply as Extract<Reply, { type: "predictions" }>).prediction;
+      }));
+      const present = parts.filter((p) => p !== undefined);
+      const concat = (key: "embeddings" | "logits") => {
+        const out = new Float32Array(
+          present.reduce((m, p) => m + p[key].length, 0),
+        );
+        let at = 0;
+        for (const p of present) {
+          out.set(p[key], at);
+          at += p[key].length;
+        }
+        return out;
+      };
+      return {
+        embeddings: concat("embeddings"),
+        logits: concat("logits"),
+        dims: present[0]?.dims ?? 0,
+      };
     },
     async saveCheckpoint(dir, state) {
       await workers[0].call({ type: "save", dir, state: state ?? null });

@@ -18,6 +18,18 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import type { KerasAdam } from "./keras_adam.ts";
 import { weightedSums, writeFlat } from "./_state_exchange.ts";
 import { setDropoutStep } from "../model/seeded_dropout.ts";
+import {
+  type RetrievalInference,
+  retrievalInference,
+} from "../model/retrieval_inference.ts";
+
+/** One forward and backward pass. */
+interface PassResult {
+  loss: number;
+  ranks: ArrayLike<number>;
+  plainRanks: ArrayLike<number>;
+  grads: tf.Tensor[];
+}
 
 /** Dropout mask streams reserved per (step, replica): micro-batches beyond it would reuse masks. */
 const MAX_MICRO_BATCHES = 1024;
@@ -26,8 +38,36 @@ const MAX_MICRO_BATCHES = 1024;
 export interface StepResult {
   /** Mean categorical cross-entropy over the batch (may be NaN/Inf). */
   loss: number;
-  /** Number of samples whose label is among the k highest logits, per k. */
+  /** Samples whose label is among the k highest training logits (with the margin, as the notebook counts), per k. */
   correct: Record<string, number>;
+  /** The same counted on the margin-free logits (what inference predicts), per k. */
+  correctPlain: Record<string, number>;
+}
+
+/** Per-step settings besides the learning rate. */
+export interface StepOptions {
+  /** Multiplies the ArcFace margins (a warm-up ramps it from 0 to 1). @default 1 */
+  marginScale?: number;
+}
+
+/** What a replica trains with besides the model and the optimizer. */
+export interface ReplicaOptions {
+  /** k values of top-k accuracy. */
+  topK: readonly number[];
+  /**
+   * Most images per forward/backward pass; a larger batch is split and its
+   * gradients accumulated (bounds memory; BN then normalises per
+   * micro-batch). Undefined: no split.
+   */
+  microBatch?: number;
+  /**
+   * This replica's index and the replica count: seeded dropout masks are
+   * drawn per (step, replica, micro-batch), so replicas drop different
+   * samples' paths. @default { index: 0, count: 1 }
+   */
+  replica?: { index: number; count: number };
+  /** Label smoothing ε of the cross-entropy (targets (1 − ε)·onehot + ε/n). @default 0 */
+  labelSmoothing?: number;
 }
 
 /** Distinct k values capped at the class count, ascending. */
@@ -61,21 +101,20 @@ export class TrainReplica {
   /** Non-trainable weights (BN moving statistics) from before the pending step's forward pass. */
   #previousStats: tf.Tensor[] | undefined;
 
-  /**
-   * @param microBatch most images per forward/backward pass; a larger batch
-   *   is split and its gradients accumulated (bounds memory; BN then
-   *   normalises per micro-batch). Undefined: no split.
-   * @param replica this replica's index and the replica count: seeded
-   *   dropout masks are drawn per (step, replica, micro-batch), so replicas
-   *   drop different samples' paths.
-   */
+  readonly microBatch?: number;
+  readonly replica: { index: number; count: number };
+  readonly labelSmoothing: number;
+  #view: RetrievalInference;
+
   constructor(
     model: tfl.LayersModel,
     optimizer: KerasAdam,
-    topK: readonly number[],
-    readonly microBatch?: number,
-    readonly replica: { index: number; count: number } = { index: 0, count: 1 },
+    options: ReplicaOptions,
   ) {
+    const { microBatch } = options;
+    this.microBatch = microBatch;
+    this.replica = options.replica ?? { index: 0, count: 1 };
+    this.labelSmoothing = options.labelSmoothing ?? 0;
     if (
       microBatch !== undefined &&
       !(Number.isInteger(microBatch) && microBatch >= 1)
@@ -86,18 +125,19 @@ export class TrainReplica {
     }
     const input = model.inputs[0].shape;
     if (
-      model.inputs.length !== 2 || input.length !== 4 ||
-      input[1] !== input[2] || input[3] !== 3
+      input.length !== 4 || input[1] !== input[2] || input[3] !== 3 ||
+      model.inputs.length > 2
     ) {
       throw new TypeError(
-        `Cannot train model "${model.name}": expected inputs [image [B, S, S, 3], label [B, 1]], got ${
+        `Cannot train model "${model.name}": expected the inputs [image [B, S, S, 3], label [B, 1]] (ArcFace) or [image [B, S, S, 3]] (softmax), got ${
           JSON.stringify(model.inputs.map((i) => i.shape))
         }`,
       );
     }
     this.imgSize = input[1] as number;
     this.classes = model.outputs[0].shape[1] as number;
-    this.topK = capTopK(topK, this.classes);
+    this.topK = capTopK(options.topK, this.classes);
+    this.#view = retrievalInference(model);
     this.#model = model;
     this.#optimizer = optimizer;
     this.#variables = model.trainableWeights.map((w) =>
@@ -129,8 +169,10 @@ export class TrainReplica {
   async computeGradients(
     images: Float32Array,
     labels: Int32Array,
+    options: StepOptions = {},
   ): Promise<StepResult> {
     this.discard();
+    if (this.#view.arc) this.#view.arc.marginScale = options.marginScale ?? 1;
     const n = labels.length, pixels = this.imgSize * this.imgSize * 3;
     if (n === 0) {
       throw new RangeError(
@@ -160,12 +202,13 @@ export class TrainReplica {
       setDropoutStep(this.#model, maskStep(0));
       const pass = await this.#pass(images, labels);
       this.#grads = pass.grads;
-      return this.#result(pass.loss, pass.ranks);
+      return this.#result(pass.loss, pass.ranks, pass.plainRanks);
     }
     // Micro-batches: gradients, loss and BN statistics are averaged weighted
     // by size; each micro-batch starts from the step's initial statistics.
     let loss = 0;
     const ranks: number[] = [];
+    const plainRanks: number[] = [];
     let grads: tf.Tensor[] | undefined, stats: tf.Tensor[] | undefined;
     for (let start = 0; start < n; start += size) {
       const end = Math.min(n, start + size), w = (end - start) / n;
@@ -179,6 +222,7 @@ export class TrainReplica {
       );
       loss += w * pass.loss;
       ranks.push(...Array.from(pass.ranks));
+      plainRanks.push(...Array.from(pass.plainRanks));
       const newStats = this.#model.nonTrainableWeights.map((v) => v.read());
       const next = tf.tidy(() => ({
         grads: pass.grads.map((g, i) =>
@@ -194,14 +238,14 @@ export class TrainReplica {
     this.#model.nonTrainableWeights.forEach((v, i) => v.write(stats![i]));
     tf.dispose(stats!);
     this.#grads = grads;
-    return this.#result(loss, ranks);
+    return this.#result(loss, ranks, plainRanks);
   }
 
   /** Forward and backward on one (micro-)batch; a wasm abort (heap exhausted) gets a hint. */
   async #pass(
     images: Float32Array,
     labels: Int32Array,
-  ): Promise<{ loss: number; ranks: ArrayLike<number>; grads: tf.Tensor[] }> {
+  ): Promise<PassResult> {
     try {
       return await this.#passUnchecked(images, labels);
     } catch (error) {
@@ -222,46 +266,95 @@ export class TrainReplica {
   async #passUnchecked(
     images: Float32Array,
     labels: Int32Array,
-  ): Promise<{ loss: number; ranks: ArrayLike<number>; grads: tf.Tensor[] }> {
+  ): Promise<PassResult> {
     const n = labels.length, s = this.imgSize;
     const x = tf.tensor4d(images, [n, s, s, 3]);
     const y = tf.tensor2d(labels, [n, 1], "int32");
-    let logits: tf.Tensor | undefined;
+    const view = this.#view;
+    let logits: tf.Tensor2D | undefined, plain: tf.Tensor2D | undefined;
     const { value, grads } = tf.variableGrads(() =>
       tf.tidy(() => {
-        const out = this.#model.apply([x, y], {
-          training: true,
-        }) as tf.Tensor2D;
+        // ArcFace: the training logits carry the margin; the margin-free
+        // s·cos of the same embeddings is what inference will predict.
+        let out: tf.Tensor2D, free: tf.Tensor2D;
+        if (view.arc) {
+          const embeddings = view.embedding.apply(x, {
+            training: true,
+          }) as tf.Tensor2D;
+          out = view.arc.trainingLogits(embeddings, y);
+          free = view.logits(embeddings);
+        } else {
+          out = this.#model.apply(x, { training: true }) as tf.Tensor2D;
+          free = out;
+        }
         logits = tf.keep(out);
+        plain = free === out ? logits : tf.keep(free);
         const onehot = tf.oneHot(tf.reshape(y, [n]), this.classes);
-        return tf.losses.softmaxCrossEntropy(onehot, out) as tf.Scalar;
+        return tf.losses.softmaxCrossEntropy(
+          onehot,
+          out,
+          undefined,
+          this.labelSmoothing,
+        ) as tf.Scalar;
       }), this.#variables);
-    const ranks = tf.tidy(() => {
-      // Rank of the true class: how many logits beat it (ties count as hits).
-      const truth = tf.sum(
-        tf.mul(logits!, tf.oneHot(tf.reshape(y, [n]), this.classes)),
-        1,
-        true,
-      );
-      return tf.sum(tf.cast(tf.greater(logits!, truth), "int32"), 1);
-    });
+    // Rank of the true class: how many logits beat it (ties count as hits).
+    const rankOf = (scores: tf.Tensor2D) =>
+      tf.tidy(() => {
+        const truth = tf.sum(
+          tf.mul(scores, tf.oneHot(tf.reshape(y, [n]), this.classes)),
+          1,
+          true,
+        );
+        return tf.sum(tf.cast(tf.greater(scores, truth), "int32"), 1);
+      });
+    const ranks = rankOf(logits!);
+    const plainRanks = plain === logits ? ranks : rankOf(plain!);
     // Asynchronous reads: the webgpu backend cannot read synchronously under Deno.
     const rankValues = await ranks.data();
+    const plainValues = plainRanks === ranks
+      ? rankValues
+      : await plainRanks.data();
     const loss = (await value.data())[0];
-    tf.dispose([x, y, logits!, ranks, value]);
+    tf.dispose([x, y, logits!, plain!, ranks, plainRanks, value]);
     return {
       loss,
       ranks: rankValues,
+      plainRanks: plainValues,
       grads: this.#variables.map((v) => grads[v.name]),
     };
   }
 
-  #result(loss: number, ranks: ArrayLike<number>): StepResult {
-    const correct: Record<string, number> = {};
-    for (const k of this.topK) {
-      correct[k] = Array.from(ranks).filter((r) => r < k).length;
-    }
-    return { loss, correct };
+  /**
+   * Embeddings `[n, D]` and margin-free logits `[n, classes]` of `images`
+   * (`[n, S, S, 3]`, flattened), in inference mode (BN moving statistics, no
+   * dropout), with the current weights.
+   */
+  async predict(
+    images: Float32Array,
+  ): Promise<{ embeddings: Float32Array; logits: Float32Array; dims: number }> {
+    const s = this.imgSize, n = images.length / (s * s * 3);
+    const out = tf.tidy(() =>
+      this.#view.predict(tf.tensor4d(images, [n, s, s, 3]))
+    );
+    const embeddings = await out.embeddings.data() as Float32Array;
+    const logits = await out.logits.data() as Float32Array;
+    const dims = out.embeddings.shape[1];
+    tf.dispose([out.embeddings, out.logits]);
+    return { embeddings, logits, dims };
+  }
+
+  #result(
+    loss: number,
+    ranks: ArrayLike<number>,
+    plainRanks: ArrayLike<number>,
+  ): StepResult {
+    const count = (values: ArrayLike<number>) =>
+      Object.fromEntries(
+        this.topK.map((
+          k,
+        ) => [k, Array.from(values).filter((r) => r < k).length]),
+      );
+    return { loss, correct: count(ranks), correctPlain: count(plainRanks) };
   }
 
   /** Copies the kept gradients, then the non-trainable weights (BN statistics), into `target`. */
@@ -343,6 +436,7 @@ export class TrainReplica {
     if (optimizer !== this.#optimizer) this.#optimizer.dispose();
     this.#model = model;
     this.#optimizer = optimizer;
+    this.#view = retrievalInference(model);
     this.#variables = model.trainableWeights.map((w) =>
       w.read() as tf.Variable
     );

@@ -74,6 +74,8 @@ export interface TrainerOptions {
   topK?: number[];
   /** Adam settings besides the learning rate (Keras defaults). */
   adam?: Omit<KerasAdamConfig, "learningRate">;
+  /** Label smoothing ε of the cross-entropy. @default 0 */
+  labelSmoothing?: number;
 }
 
 /**
@@ -119,6 +121,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     topK: options.topK ?? [1],
     adam: options.adam ?? {},
     microBatch: options.microBatch,
+    labelSmoothing: options.labelSmoothing,
   };
   if (facts !== undefined) {
     return localTrainer(await createReplica(setup), facts, setup.adam);

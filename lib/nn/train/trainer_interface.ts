@@ -6,13 +6,26 @@
  */
 import type { BackendFacts } from "../backend.ts";
 import type { StepTiming } from "./_replica_protocol.ts";
+import type { StepOptions } from "./train_replica.ts";
+
+/** Embeddings and margin-free logits of a batch, in inference mode. */
+export interface Prediction {
+  /** `[n, dims]`, row-major. */
+  embeddings: Float32Array;
+  /** `[n, classes]`, row-major (`s·cos` for ArcFace). */
+  logits: Float32Array;
+  /** Embedding size. */
+  dims: number;
+}
 
 /** The outcome of one step. */
 export interface StepOutcome {
   /** Mean categorical cross-entropy over the batch (NaN/Inf possible: then `applied` is false). */
   loss: number;
-  /** Samples whose label is among the k highest logits, per capped k. */
+  /** Samples whose label is among the k highest training logits (with the margin), per capped k. */
   correct: Record<string, number>;
+  /** The same on the margin-free logits, per capped k. */
+  correctPlain: Record<string, number>;
   /** Whether the update was applied (false for a non-finite loss). */
   applied: boolean;
   /** Where the step's time went. */
@@ -40,7 +53,13 @@ export interface Trainer {
     images: Float32Array,
     labels: Int32Array,
     lr: number,
+    options?: StepOptions,
   ): Promise<StepOutcome>;
+  /**
+   * Embeddings and margin-free logits of `images` (`[n, S, S, 3]`,
+   * flattened, normalised) with the current weights, in inference mode.
+   */
+  predict(images: Float32Array): Promise<Prediction>;
   /** Writes weights, Adam state, dropout step and `state` into the existing empty directory `dir`. */
   saveCheckpoint(dir: string, state?: unknown): Promise<void>;
   /** Restores a checkpoint written by `saveCheckpoint`; returns its `state`. */

@@ -7,7 +7,7 @@ import {
   buildRetrievalModel,
   RETRIEVAL_LAYERS,
 } from "../../../../lib/nn/model/retrieval_model.ts";
-import { retrievalInference } from "../../../../lib/nn/evaluate/retrieval_inference.ts";
+import { retrievalInference } from "../../../../lib/nn/model/retrieval_inference.ts";
 import { VariantError } from "../../../../lib/nn/model/efficientnetv2/variant_error.ts";
 import { weightsDigest } from "./testdata/_weights_digest.ts";
 

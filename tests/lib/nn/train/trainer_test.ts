@@ -319,9 +319,10 @@ Deno.test("TrainReplica draws dropout masks per replica: same index, same loss; 
     const replica = new TrainReplica(
       await loadModel(dropDir),
       new KerasAdam(),
-      [1],
-      undefined,
-      { index, count: 2 },
+      {
+        topK: [1],
+        replica: { index, count: 2 },
+      },
     );
     const { images, labels } = batch(0);
     const { loss } = await replica.computeGradients(images, labels);

@@ -7,8 +7,8 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { ArcMarginProduct } from "../model/arcface.ts";
-import { RETRIEVAL_LAYERS } from "../model/retrieval_model.ts";
+import { ArcMarginProduct } from "./arcface.ts";
+import { RETRIEVAL_LAYERS } from "./retrieval_model.ts";
 
 type Sym = tfl.SymbolicTensor;
 
@@ -24,6 +24,8 @@ export interface RetrievalInference {
   predict(
     images: tf.Tensor4D,
   ): { embeddings: tf.Tensor2D; logits: tf.Tensor2D };
+  /** The ArcFace layer, when the head is ArcFace (its training logits, its margin scale). */
+  arc?: ArcMarginProduct;
 }
 
 /**
@@ -57,6 +59,7 @@ export function retrievalInference(model: tfl.LayersModel): RetrievalInference {
       : (dense!.apply(embeddings) as tf.Tensor2D);
   return {
     head: arc ? "arcface" : "softmax",
+    arc,
     embedding,
     logits,
     predict(images) {
