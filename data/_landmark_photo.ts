@@ -1,7 +1,8 @@
 /**
- * Composes one benchmark photo: a random crop of a background photo, the
- * cut-out pasted at a random scale, position, small rotation, slight
- * stretch (a change of viewpoint) and sometimes mirrored, then the whole
+ * Composes one benchmark photo: a random crop of a background photo, blurred
+ * as by a shallow depth of field, the cut-out pasted in focus at a random
+ * scale, a position framed near the centre, a small rotation, a slight
+ * stretch (a change of viewpoint) and now and then mirrored, then the whole
  * picture's lighting changed (brightness, contrast, saturation, colour
  * temperature, gamma), sensor noise, sometimes a slight blur, and JPEG at a
  * random quality. Every draw comes from the `Random` passed in, in a fixed
@@ -23,6 +24,8 @@ import type { Stamp } from "./_landmark_stamps.ts";
 export interface Conditions {
   /** The rotated cut-out's longer side over the photo's shorter side. */
   scale: [number, number];
+  /** Background blur sigma range in pixels at a 400-pixel longer side (depth of field: the object is in focus). */
+  backgroundBlur: [number, number];
   /** Largest rotation, degrees either way. */
   rotationDeg: number;
   /** Largest aspect change of the cut-out: width ×a, height ÷a with a ∈ [1/(1+x), 1+x]. */
@@ -49,10 +52,18 @@ export interface Conditions {
   quality: [number, number];
 }
 
-/** Training photos: moderate changes. */
+/**
+ * Training photos: moderate changes. The object's size, the framing and the
+ * background blur set the difficulty; they were raised from 35–80% of the
+ * shorter side, uniform placement and no blur until the PyTorch peer
+ * (bench/peers/landmark_peer.py, EfficientNetV2-pico from scratch at 64 px,
+ * softmax head, 30 epochs) scored about 35% top-1 on val, as on the
+ * reference runs (it scored 3% before).
+ */
 export const TRAIN_CONDITIONS: Conditions = {
-  scale: [0.35, 0.8],
-  rotationDeg: 10,
+  scale: [0.7, 0.95],
+  backgroundBlur: [3, 8],
+  rotationDeg: 8,
   stretch: 0.05,
   objectGain: 0.08,
   brightness: 0.12,
@@ -66,20 +77,21 @@ export const TRAIN_CONDITIONS: Conditions = {
   quality: [75, 92],
 };
 
-/** Validation and test photos ("other conditions"): other scenes and stronger lighting and viewpoint changes. */
+/** Validation and test photos ("other conditions"): other scenes and somewhat stronger lighting and viewpoint changes. */
 export const HOLDOUT_CONDITIONS: Conditions = {
-  scale: [0.35, 0.8],
-  rotationDeg: 15,
-  stretch: 0.1,
-  objectGain: 0.15,
-  brightness: 0.25,
-  contrast: 0.25,
-  saturation: 0.35,
-  temperature: 0.1,
-  gamma: 0.2,
-  noise: 4,
-  blurChance: 0.3,
-  blurSigma: [0.5, 1.5],
+  scale: [0.7, 0.95],
+  backgroundBlur: [3, 8],
+  rotationDeg: 10,
+  stretch: 0.07,
+  objectGain: 0.1,
+  brightness: 0.15,
+  contrast: 0.15,
+  saturation: 0.18,
+  temperature: 0.05,
+  gamma: 0.1,
+  noise: 3,
+  blurChance: 0.25,
+  blurSigma: [0.4, 1.2],
   quality: [75, 92],
 };
 
@@ -118,6 +130,7 @@ async function backgroundCrop(
   bg: Background,
   width: number,
   height: number,
+  blur: number,
   r: Random,
 ): Promise<Uint8Array> {
   const aspect = width / height;
@@ -138,6 +151,7 @@ async function backgroundCrop(
     fit: "fill",
   });
   if (r.next() < 0.5) image = image.flop();
+  if (blur >= 0.3) image = image.blur(blur);
   return new Uint8Array(await image.raw().toBuffer());
 }
 
@@ -252,12 +266,16 @@ export async function composePhoto(input: PhotoInput): Promise<Photo> {
   const width = portrait ? short : longSide;
   const height = portrait ? longSide : short;
   const bg = pool[r.int(pool.length)];
-  const base = await backgroundCrop(bg, width, height, r);
+  const sizeFactor = longSide / 400;
+  const bgBlur = uniform(r, c.backgroundBlur[0], c.backgroundBlur[1]) *
+    sizeFactor;
+  const base = await backgroundCrop(bg, width, height, bgBlur, r);
 
   // Object geometry: stretch, rotation, scale of the rotated bounding box.
   const stretch = uniform(r, 1 / (1 + c.stretch), 1 + c.stretch);
   const angle = (uniform(r, -c.rotationDeg, c.rotationDeg) * Math.PI) / 180;
-  const mirror = stamp.mirrorable && r.next() < 0.5;
+  // Mirrored sometimes (a photo is rarely a mirror image of the scene).
+  const mirror = stamp.mirrorable && r.next() < 0.2;
   const sw = stamp.width * stretch;
   const sh = stamp.height / stretch;
   const ac = Math.abs(Math.cos(angle)), as = Math.abs(Math.sin(angle));
@@ -287,10 +305,14 @@ export async function composePhoto(input: PhotoInput): Promise<Photo> {
     obj[i + 3] = alpha;
   }
 
-  // Position: the rotated box inside the frame, overhanging by at most 5% of its size.
+  // Position, framed as a photographer would: the offset from the centre is
+  // triangular on the free range (most photos near the middle), and the
+  // rotated box overhangs the frame by at most 5% of its size.
   const boxW = k * bw, boxH = k * bh;
-  const cx = uniform(r, boxW * 0.45, width - boxW * 0.45);
-  const cy = uniform(r, boxH * 0.45, height - boxH * 0.45);
+  const framed = (size: number, box: number) =>
+    size / 2 + (r.next() + r.next() - 1) * Math.max(0, size - box * 0.9) / 2;
+  const cx = framed(width, boxW);
+  const cy = framed(height, boxH);
   const photo = Float32Array.from(base);
   pasteRotated(photo, width, height, obj, ow, oh, {
     cx,
@@ -300,7 +322,6 @@ export async function composePhoto(input: PhotoInput): Promise<Photo> {
     boxH,
   });
 
-  const sizeFactor = longSide / 400;
   const blur = r.next() < c.blurChance
     ? uniform(r, c.blurSigma[0], c.blurSigma[1]) * sizeFactor
     : 0;

@@ -62,8 +62,14 @@ const LICENCES: [string, string][] = [
 function describe(c: Conditions): string {
   const pm = (x: number) => `±${Math.round(x * 100)}%`;
   return [
-    `object ${c.scale[0] * 100}–${c.scale[1] * 100}% of the shorter side`,
+    `object ${Math.round(c.scale[0] * 100)}–${
+      Math.round(c.scale[1] * 100)
+    }% of the shorter side, framed near the centre`,
+    `background blur σ ${c.backgroundBlur[0]}–${
+      c.backgroundBlur[1]
+    } px at 400 px (depth of field)`,
     `rotation ±${c.rotationDeg}°`,
+    `mirrored 20% of the time (unless the stamp says nomirror)`,
     `stretch ${pm(c.stretch)}`,
     `object light ${pm(c.objectGain)}`,
     `brightness ${pm(c.brightness)}`,

@@ -10,7 +10,7 @@
  *
  * Sizes: `full` (every class that passes the filter, 8 train + 2 val + 2 test
  * photos each, about 400×300) and `mini` (a seeded sample of 40 classes,
- * 6 + 2 + 2 photos each, about 150×112; small enough to commit).
+ * 6 + 2 + 2 photos each, about 160×120; small enough to commit).
  *
  * The output depends only on the packages' files, the options and sharp's
  * pinned libvips: the same command writes the same bytes.
@@ -51,7 +51,7 @@ interface SizePreset {
 
 const SIZES: Record<string, SizePreset> = {
   full: { perClass: { train: 8, val: 2, test: 2 }, longSide: 400 },
-  mini: { classes: 40, perClass: { train: 6, val: 2, test: 2 }, longSide: 150 },
+  mini: { classes: 40, perClass: { train: 6, val: 2, test: 2 }, longSide: 160 },
 };
 const PARTS: readonly Part[] = ["train", "val", "test"];
 /** Backgrounds are decoded once at this longer side (enough for 400-pixel photos). */
