@@ -25,6 +25,8 @@ const source = z.union([
   z.strictObject({
     landmarks: z.string().describe("folder with train.csv and train/"),
     csv: z.string().default("train.csv"),
+    test: z.string().regex(/\.csv$/i).optional()
+      .describe("the test part's CSV (images in the folder of its name)"),
   }),
   z.strictObject({
     idx: z.string().describe("folder of IDX files"),
@@ -48,7 +50,9 @@ function toSpec(s: Params["source"]): SourceSpec {
   if ("tfrecord" in s) {
     return { tfrecord: s.tfrecord, test: s.test, labelMap: s.label_map };
   }
-  if ("landmarks" in s) return { landmarks: s.landmarks, csv: s.csv };
+  if ("landmarks" in s) {
+    return { landmarks: s.landmarks, csv: s.csv, test: s.test };
+  }
   return { idx: s.idx, labelMap: s.label_map };
 }
 

@@ -2,7 +2,11 @@
  * Converts a Google-Landmarks-style folder (`train.csv` with `id,landmark_id`;
  * images at `train/<id[0]>/<id[1]>/<id[2]>/<id>.jpg`) into TFRecord shards in
  * the notebook's schema, with landmark ids mapped to contiguous labels in
- * ascending id order, as the Kaggle TFRecord sets did.
+ * ascending id order, as the Kaggle TFRecord sets did. A test part is another
+ * CSV in the same folder whose images sit in the folder of its name
+ * (`test.csv` → `test/…`, `val.csv` → `val/…`); its records become the
+ * source's test part. A test image whose landmark the train part lacks cannot
+ * be scored: it is left out and listed.
  *
  * @module
  */
@@ -26,6 +30,8 @@ export interface ConvertLandmarksOptions {
   dir: string;
   /** The CSV file name inside `dir`. @default "train.csv" */
   csv?: string;
+  /** The test part's CSV file name inside `dir` (its images in the folder of its name). */
+  test?: string;
   /** Where to write the shards (absolute). */
   outDir: string;
   /** The shards' folder name inside the artifact. @default "shards" */
@@ -48,10 +54,17 @@ export interface ConvertLandmarksOptions {
  */
 export async function convertLandmarks(
   options: ConvertLandmarksOptions,
-): Promise<ConvertedSource> {
-  const csvPath = `${options.dir}/${options.csv ?? "train.csv"}`;
-  const rows = await readLandmarkCsv(csvPath);
-  const ids = [...new Set(rows.map((r) => r.landmarkId))];
+): Promise<ConvertedSource & { hasTest: boolean }> {
+  const parts = [
+    { csv: options.csv ?? "train.csv", test: false },
+    ...(options.test ? [{ csv: options.test, test: true }] : []),
+  ].map((part) => ({
+    ...part,
+    folder: part.csv.replace(/\.csv$/i, ""),
+    path: `${options.dir}/${part.csv}`,
+  }));
+  const rows = await Promise.all(parts.map((p) => readLandmarkCsv(p.path)));
+  const ids = [...new Set(rows[0].map((r) => r.landmarkId))];
   const numeric = ids.every((id) => /^\d+$/.test(id));
   ids.sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
   const labelOf = new Map(ids.map((id, label) => [id, label]));
@@ -66,28 +79,49 @@ export async function convertLandmarks(
   const skipped: SkippedRecord[] = [];
   const onError = options.onError ?? "fail";
   const readAhead = Math.max(1, options.readAhead ?? 8);
-  const pathOf = (id: string) =>
-    `${options.dir}/train/${id[0]}/${id[1]}/${id[2]}/${id}.jpg`;
+  const jobs = parts.flatMap((part, p) =>
+    rows[p].map((row, line) => ({ part, row, line }))
+  );
+  const pathOf = (job: (typeof jobs)[number]) =>
+    `${options.dir}/${job.part.folder}/${job.row.id[0]}/${job.row.id[1]}/${
+      job.row.id[2]
+    }/${job.row.id}.jpg`;
   const reads = new Map<number, Promise<Uint8Array | Error>>();
   const startRead = (i: number) => {
-    if (i < rows.length) {
-      reads.set(i, Deno.readFile(pathOf(rows[i].id)).catch((e) => e as Error));
+    if (i < jobs.length && labelOf.has(jobs[i].row.landmarkId)) {
+      reads.set(i, Deno.readFile(pathOf(jobs[i])).catch((e) => e as Error));
     }
   };
   for (let i = 0; i < readAhead; i++) startRead(i);
   try {
-    for (let i = 0; i < rows.length; i++) {
+    for (let i = 0; i < jobs.length; i++) {
+      const job = jobs[i];
+      startRead(i + readAhead);
+      const file = pathOf(job);
+      const label = labelOf.get(job.row.landmarkId);
+      if (label === undefined) {
+        // Only a test row can name a landmark the train part lacks.
+        skipped.push({
+          file: job.part.path,
+          offset: 0,
+          record: job.line,
+          reason:
+            `landmark_id "${job.row.landmarkId}" of image "${job.row.id}" is not in ${
+              parts[0].csv
+            }, so it cannot be scored`,
+        });
+        options.onProgress?.(i + 1);
+        continue;
+      }
       const bytes = await reads.get(i)!;
       reads.delete(i);
-      startRead(i + readAhead);
-      const file = pathOf(rows[i].id);
       try {
         if (bytes instanceof Error) {
           if (!(bytes instanceof Deno.errors.NotFound)) throw bytes;
           throw new RecordError("Cannot read image: the file does not exist", {
             file,
             offset: 0,
-            record: i,
+            record: job.line,
           }, HINT);
         }
         let header;
@@ -96,28 +130,27 @@ export async function convertLandmarks(
         } catch (error) {
           throw new RecordError(
             (error as Error).message,
-            { file, offset: 0, record: i },
+            { file, offset: 0, record: job.line },
             HINT,
             { cause: error },
           );
         }
-        const label = labelOf.get(rows[i].landmarkId)!;
         const record = encodeExample({
           // The image's id names its file in error messages of later stages.
-          id: { kind: "bytes", value: [new TextEncoder().encode(rows[i].id)] },
+          id: { kind: "bytes", value: [new TextEncoder().encode(job.row.id)] },
           image: { kind: "bytes", value: [bytes] },
           label: { kind: "int64", value: [label] },
           width: { kind: "int64", value: [header.width] },
           height: { kind: "int64", value: [header.height] },
         });
-        const at = await writer.write("train", record);
+        const at = await writer.write(job.part.test ? "test" : "train", record);
         builder.add({
           ...at,
           label,
           width: header.width,
           height: header.height,
           channels: header.channels,
-          split: SPLIT_CODES.train,
+          split: job.part.test ? SPLIT_CODES.holdout : SPLIT_CODES.train,
         });
       } catch (error) {
         handleBadRecord(error, onError, skipped);
@@ -128,11 +161,16 @@ export async function convertLandmarks(
     await writer.close();
     await Promise.all(reads.values());
   }
-  return { index: builder.finish(writer.shards), labels, skipped };
+  return {
+    index: builder.finish(writer.shards),
+    labels,
+    skipped,
+    hasTest: parts.length > 1,
+  };
 }
 
 const HINT =
-  "Check the image folder layout train/<a>/<b>/<c>/<id>.jpg, or set on_error: skip";
+  "Check the image folder layout <part>/<a>/<b>/<c>/<id>.jpg (train/ for train.csv), or set on_error: skip";
 
 async function readLandmarkCsv(
   path: string,

@@ -38,6 +38,8 @@ export type IngestSource =
     dir: string;
     /** The CSV's name in the folder. */
     csv: string;
+    /** The test part's CSV in the folder (its images in the folder of its name). */
+    test?: string;
   }
   | {
     /** MNIST-style IDX files. */
@@ -161,13 +163,13 @@ export async function ingestSource(
       const converted = await convertLandmarks({
         dir: source.dir,
         csv: source.csv,
+        test: source.test,
         outDir: shardsDir,
         recordsPerShard: options.recordsPerShard,
         onError: options.onError,
         onProgress: options.onProgress,
       });
-      ({ index, labels, skipped } = converted);
-      hasTest = false;
+      ({ index, labels, skipped, hasTest } = converted);
       break;
     }
     case "idx": {
@@ -188,7 +190,7 @@ export async function ingestSource(
       throw new SourceError(
         "Cannot use holdout: test: the source has no test part",
         { file: sourceLocation(source) },
-        "Give test shards (test: <glob>, or test* files in the folder), or a holdout fraction such as 0.1",
+        "Give the test part (test shards: test: <glob> or test* files in the folder; a landmarks folder: test.csv and test/, or test: <name>.csv), or a holdout fraction such as 0.1",
       );
     }
   } else {

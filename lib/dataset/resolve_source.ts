@@ -43,10 +43,14 @@ export async function resolveSource(
       };
     }
     if ("landmarks" in spec) {
+      const dir = abs(spec.landmarks);
+      const test = spec.test ??
+        (await hasTestPart(dir) ? "test.csv" : undefined);
       return {
         kind: "landmarks",
-        dir: abs(spec.landmarks),
+        dir,
         csv: spec.csv ?? "train.csv",
+        ...(test ? { test } : {}),
       };
     }
     return {
@@ -73,7 +77,12 @@ export async function resolveSource(
   const labelMapName = LABEL_MAP_NAMES.find((n) => names.includes(n));
   const labelMap = labelMapName ? `${dir}/${labelMapName}` : undefined;
   if (names.includes("train.csv") && names.includes("train")) {
-    return { kind: "landmarks", dir, csv: "train.csv" };
+    return {
+      kind: "landmarks",
+      dir,
+      csv: "train.csv",
+      ...(await hasTestPart(dir) ? { test: "test.csv" } : {}),
+    };
   }
   if (await hasIdxFiles(dir)) return { kind: "idx", dir, labelMap };
   const shards = names.filter((n) => TFRECORD.test(n));
@@ -146,4 +155,14 @@ async function matchShards(
       ? path.slice(path.lastIndexOf("/") + 1)
       : path.slice(base.length + 1),
   }));
+}
+
+/** True when a landmarks folder has the default test part: `test.csv` and `test/`. */
+async function hasTestPart(dir: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(`${dir}/test.csv`)).isFile &&
+      (await Deno.stat(`${dir}/test`)).isDirectory;
+  } catch {
+    return false;
+  }
 }

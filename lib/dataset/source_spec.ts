@@ -12,8 +12,8 @@ export type SourceSpec =
   | string
   /** TFRecord shards: a glob for the train part, optionally one for the test part. */
   | { tfrecord: string | string[]; test?: string | string[]; labelMap?: string }
-  /** A Google-Landmarks folder. */
-  | { landmarks: string; csv?: string }
+  /** A Google-Landmarks folder; `test` names the test part's CSV (images in the folder of its name). */
+  | { landmarks: string; csv?: string; test?: string }
   /** A folder of IDX files. */
   | { idx: string; labelMap?: string };
 

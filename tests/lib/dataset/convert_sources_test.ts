@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { convertIdx } from "../../../lib/dataset/convert_idx.ts";
 import { convertLandmarks } from "../../../lib/dataset/convert_landmarks.ts";
+import { SPLIT_CODES } from "../../../lib/dataset/record_index.ts";
 import { readImageHeader } from "../../../lib/formats/image_header.ts";
 import { decodeExample } from "../../../lib/tfrecord/example.ts";
 import { readRecords } from "../../../lib/tfrecord/read_records.ts";
@@ -34,6 +35,23 @@ async function landmarkFolder(): Promise<string> {
     "id,landmark_id\n" + rows.map((r) => r.join(",")).join("\n") + "\n",
   );
   return dir;
+}
+
+/** Adds a part (`<name>.csv` and `<name>/…`) of the given rows to a landmarks folder. */
+async function addPart(dir: string, name: string, rows: string[][]) {
+  for (const [id] of rows) {
+    await Deno.mkdir(`${dir}/${name}/${id[0]}/${id[1]}/${id[2]}`, {
+      recursive: true,
+    });
+    await Deno.writeFile(
+      `${dir}/${name}/${id[0]}/${id[1]}/${id[2]}/${id}.jpg`,
+      await makeImage("jpeg", 20, 20),
+    );
+  }
+  await Deno.writeTextFile(
+    `${dir}/${name}.csv`,
+    "id,landmark_id\n" + rows.map((r) => r.join(",")).join("\n") + "\n",
+  );
 }
 
 async function readShard(path: string) {
@@ -179,4 +197,42 @@ Deno.test("convertIdx() refuses labels beyond the given label map", async () => 
     }),
     /go up to 4, the map has 1 classes/,
   );
+});
+
+Deno.test("convertLandmarks() reads a test part from the folder its CSV names, with the train part's labels", async () => {
+  const dir = await landmarkFolder();
+  await addPart(dir, "test", [["t001", "2000"], ["t002", "15"], [
+    "t003",
+    "77",
+  ]]);
+  await addPart(dir, "val", [["v001", "900"]]);
+  const out = await tempDir();
+  for (const [csv, expected] of [["test.csv", 2], ["val.csv", 1]] as const) {
+    const result = await convertLandmarks({
+      dir,
+      test: csv,
+      outDir: `${out}/${csv}`,
+      onError: "fail",
+    });
+    assert.equal(result.hasTest, true);
+    assert.deepEqual(result.labels.map((l) => l.id), ["15", "900", "2000"]);
+    const holdout = [...result.index.split].filter((s) =>
+      s === SPLIT_CODES.holdout
+    ).length;
+    assert.equal(holdout, expected, csv);
+    assert.ok(result.index.shards.some((s) => s.startsWith("shards/test-")));
+    if (csv === "test.csv") {
+      // Test labels are the train part's: landmark 2000 → 2, 15 → 0.
+      const testLabels = [...result.index.label].filter((_, i) =>
+        result.index.split[i] === SPLIT_CODES.holdout
+      );
+      assert.deepEqual(testLabels, [2, 0]);
+      // Landmark 77 is not in train.csv: left out and listed, even under on_error: fail.
+      assert.equal(result.skipped.length, 1);
+      assert.match(
+        result.skipped[0].reason,
+        /landmark_id "77" of image "t003" is not in train\.csv, so it cannot be scored/,
+      );
+    }
+  }
 });
