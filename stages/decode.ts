@@ -34,6 +34,27 @@ const params = z.strictObject({
   on_error: z.enum(["fail", "skip"]).default("fail").describe(
     "materialize: an image that does not decode",
   ),
+  augment: z.union([
+    z.literal(false),
+    z.strictObject({
+      flip: z.boolean().default(true),
+      scale: z.tuple([z.number().gt(0).max(1), z.number().gt(0).max(1)])
+        .refine(
+          ([lo, hi]) => lo <= hi,
+          "the range's low end is above its high end",
+        )
+        .default([0.35, 1]),
+      ratio: z.tuple([z.number().positive(), z.number().positive()])
+        .refine(
+          ([lo, hi]) => lo <= hi,
+          "the range's low end is above its high end",
+        )
+        .default([3 / 4, 4 / 3]),
+      jitter: z.number().min(0).lt(1).default(0.2),
+    }),
+  ]).default(false).describe(
+    "training batches: random resized crop, horizontal flip, colour jitter",
+  ),
   preview: z.strictObject({
     batch_size: z.number().int().min(1).max(256).default(12),
     rows: z.number().int().min(1).max(16).default(4),
@@ -63,6 +84,7 @@ export default defineStage({
       imgSize: p.img_size,
       kernel: p.kernel,
       shrinkOnLoad: p.shrink_on_load,
+      augment: p.augment,
     };
     const started = performance.now();
     if (p.mode === "materialize") {

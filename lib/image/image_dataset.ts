@@ -26,8 +26,17 @@ import type {
 } from "./decode_image.ts";
 import { ImageDecodeError } from "./image_decode_error.ts";
 import { recordSource } from "./record_source.ts";
-import { normalizationTable, writeNormalized } from "./normalize.ts";
-import { squareCrop } from "./square_crop.ts";
+import {
+  normalizationTable,
+  type PixelImage,
+  writeNormalized,
+} from "./normalize.ts";
+import { type SquareCrop, squareCrop } from "./square_crop.ts";
+import {
+  type AugmentSettings,
+  drawAugment,
+  writeAugmented,
+} from "./augment.ts";
 
 /** How the decode stage stored the images (its decode.json). */
 export interface DecodeSettings {
@@ -39,6 +48,8 @@ export interface DecodeSettings {
   kernel: ResizeKernel;
   /** Stream mode: resize before cropping (JPEG shrink-on-load). */
   shrinkOnLoad: boolean;
+  /** How training batches are augmented; absent or false: the notebook's random square crop only. */
+  augment?: AugmentSettings | false;
 }
 
 /** How to batch. */
@@ -288,11 +299,29 @@ class Dataset implements ImageDataset {
     const per = s * s * 3;
     const labels = new Int32Array(records.length);
     const index = this.#index;
+    const augment = mode === "train" && this.#settings.augment
+      ? this.#settings.augment
+      : undefined;
     await Promise.all(Array.from(records, (id, k) => {
       labels[k] = index.label[id];
       const placement = mode === "train"
         ? keyedRandom(seed, "crop", epoch, id)
         : "center";
+      // Augmentation draws from its own stream, so the crops without it stay as they were.
+      const write = (image: PixelImage, square: SquareCrop) =>
+        augment
+          ? writeAugmented(
+            images,
+            k * per,
+            image,
+            s,
+            drawAugment(
+              image,
+              augment,
+              keyedRandom(seed, "augment", epoch, id),
+            ),
+          )
+          : writeNormalized(images, k * per, image, square, this.#table);
       return limiter.run(async () => {
         const data = await this.#files.read(
           index.shard[id],
@@ -310,22 +339,10 @@ class Dataset implements ImageDataset {
             height: index.height[id],
             channels: index.channels[id] as 1 | 3,
           };
-          writeNormalized(
-            images,
-            k * per,
-            image,
-            squareCrop(image.width, image.height, placement),
-            this.#table,
-          );
+          write(image, squareCrop(image.width, image.height, placement));
         } else {
           const image = await this.#decodeStream(data, id, placement);
-          writeNormalized(
-            images,
-            k * per,
-            image,
-            { left: 0, top: 0, side: s },
-            this.#table,
-          );
+          write(image, { left: 0, top: 0, side: s });
         }
       });
     }));

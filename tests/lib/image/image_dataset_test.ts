@@ -249,3 +249,44 @@ Deno.test("batches() rejects a batch size that is not a positive integer", async
   );
   await data.close();
 });
+
+Deno.test("batches() with augment re-creates an epoch exactly, differs across epochs, and leaves eval batches alone", async () => {
+  const augment = {
+    flip: true,
+    scale: [0.35, 1] as [number, number],
+    ratio: [0.75, 4 / 3] as [number, number],
+    jitter: 0.2,
+  };
+  const dir = await makeDecodeDir(ingestDir, `${root}/augmented`, {
+    mode: "materialize",
+    imgSize: S,
+    augment,
+  });
+  const data = await openImageDataset(dir);
+  const plain = await openImageDataset(materialized);
+  try {
+    const train = (d: ImageDataset, epoch: number) =>
+      collect(d, { split: "train", epoch, batchSize: 8, seed: 3 });
+    const a = await train(data, 1);
+    const b = await train(data, 1);
+    assert.deepEqual(a.map((x) => x.images), b.map((x) => x.images));
+    const c = await train(data, 2);
+    assert.notDeepEqual(a[0].images, c[0].images);
+    // Same records per step as without augmentation: only pixels change.
+    const unaugmented = await train(plain, 1);
+    assert.deepEqual(
+      a.map((x) => x.records),
+      unaugmented.map((x) => x.records),
+    );
+    assert.notDeepEqual(a[0].images, unaugmented[0].images);
+    const evaluate = (d: ImageDataset) =>
+      collect(d, { split: "holdout", epoch: 0, batchSize: 8, seed: 3 });
+    assert.deepEqual(
+      (await evaluate(data)).map((x) => x.images),
+      (await evaluate(plain)).map((x) => x.images),
+    );
+  } finally {
+    await data.close();
+    await plain.close();
+  }
+});
