@@ -55,6 +55,9 @@ export default defineStage({
     const { evaluateRetrieval } = await import(
       "../lib/nn/evaluate/evaluate_retrieval.ts"
     );
+    const { modelPredictor } = await import(
+      "../lib/nn/evaluate/predict_batches.ts"
+    );
 
     const facts = await useBackend(p.backend);
     const model = await loadModel(`${ctx.inputs.train}/best`);
@@ -65,7 +68,7 @@ export default defineStage({
         data.counts.holdout + (p.knn ? data.counts.train : 0),
       );
       const metrics = await evaluateRetrieval({
-        model,
+        predict: modelPredictor(model, data.imgSize),
         data,
         batchSize: p.batch_size,
         ks: p.top_k,

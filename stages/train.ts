@@ -2,11 +2,15 @@
  * The `train` stage: the notebook's `model.fit` — Adam on the ArcFace logits'
  * categorical cross-entropy, the per-epoch learning-rate schedule (its `lrfn`
  * by default), steps per epoch = images // batch size, top-k accuracy and the
- * best-loss checkpoint. After every epoch it saves a checkpoint (weights,
- * Adam state, history) in the runner's crash-surviving checkpoint store, so a
- * killed run resumes after its last finished epoch with the same data order.
+ * best checkpoint — plus what training from scratch on few images per class
+ * needs: a margin warm-up, label smoothing, validation on the holdout every
+ * epoch, a best checkpoint by a holdout metric, early stopping, and warnings
+ * when the run is not learning. After every epoch it saves a checkpoint
+ * (weights, Adam state, history) in the runner's crash-surviving checkpoint
+ * store, so a killed run resumes after its last finished epoch with the same
+ * data order and margins.
  *
- * Writes `history.json` and `best/` (the best-loss checkpoint: model.json,
+ * Writes `history.json` and `best/` (the best checkpoint: model.json,
  * weights.bin, optimizer.bin, checkpoint.json).
  *
  * @module
@@ -17,6 +21,8 @@ import {
   TFJS_STAGE_PERMISSIONS,
   tfjsFacts,
 } from "./_tfjs_stage.ts";
+import { KNN_VOTINGS } from "../lib/metrics/knn_predict.ts";
+import type { LrScheduleConfig } from "../lib/nn/train/lr_schedule.ts";
 
 const rampCosine = z.strictObject({
   schedule: z.literal("ramp-cosine"),
@@ -65,9 +71,64 @@ const params = z.strictObject({
   micro_batch: z.int().min(1).optional(),
   /** k values of top-k accuracy (capped at the class count). */
   top_k: z.array(z.int().min(1)).min(1).default([1, 10, 100, 1000]),
-});
+  /** ArcFace margin warm-up: margin 0 for hold_epochs, then a linear ramp to the full margin over ramp_epochs. */
+  margin_warmup: z.union([
+    z.literal(false),
+    z.strictObject({
+      hold_epochs: z.number().min(0).default(0),
+      ramp_epochs: z.number().min(0).default(5),
+    }),
+  ]).default(false),
+  /** Label smoothing ε of the cross-entropy. */
+  label_smoothing: z.number().min(0).lt(1).default(0),
+  /** Score the holdout after every epoch (classifier top-1 and GAP; kNN too when knn is true). */
+  validation: z.union([
+    z.literal(false),
+    z.strictObject({
+      knn: z.boolean().default(false),
+      k: z.int().min(1).default(5),
+      voting: z.enum(KNN_VOTINGS).default("sum"),
+      batch_size: z.int().min(1).default(256),
+    }),
+  ]).default({ knn: false, k: 5, voting: "sum", batch_size: 256 }),
+  /** What the best checkpoint (and early stopping) watch. */
+  monitor: z.enum([
+    "loss",
+    "holdout_top1",
+    "holdout_gap",
+    "holdout_knn_top1",
+    "holdout_knn_gap",
+  ]).default("loss"),
+  /** Stop after this many epochs without a better monitored value. */
+  patience: z.int().min(1).optional(),
+}).refine(
+  (p) => p.monitor === "loss" || p.validation !== false,
+  { message: "a holdout monitor needs validation", path: ["monitor"] },
+).refine(
+  (p) =>
+    !p.monitor.startsWith("holdout_knn") ||
+    (p.validation !== false && p.validation.knn),
+  {
+    message: "a kNN monitor needs validation: { knn: true }",
+    path: ["monitor"],
+  },
+);
 
 type Params = z.output<typeof params>;
+
+/** The learning-rate schedule the params ask for, in lib/nn's terms. */
+function scheduleOf(p: Params): LrScheduleConfig {
+  return p.lr.schedule === "constant" ? { kind: "constant", lr: p.lr.value } : {
+    kind: "ramp-cosine",
+    start: p.lr.start,
+    max: p.lr.max,
+    final: p.lr.final,
+    rampup: p.lr.rampup_epochs,
+    sustain: p.lr.sustain_epochs,
+    exponent: p.lr.exponent,
+    epochs: p.epochs,
+  };
+}
 
 /** Replicas to use: `auto` is one per core, at most 8, and only on the CPU backends. */
 function resolveReplicas(
@@ -99,8 +160,13 @@ export default defineStage({
     const { openImageDataset } = await import("../lib/image/image_dataset.ts");
     const { lrSchedule } = await import("../lib/nn/train/lr_schedule.ts");
     const { fit } = await import("../lib/nn/train/fit.ts");
-    const { formatTrainingProgress, writeTrainOutputs } = await import(
-      "../lib/nn/train/train_outputs.ts"
+    const { formatEpoch, formatTrainingProgress, writeTrainOutputs } =
+      await import(
+        "../lib/nn/train/train_outputs.ts"
+      );
+    const { marginScale } = await import("../lib/nn/train/margin_schedule.ts");
+    const { validateEpoch } = await import(
+      "../lib/nn/train/validate_epoch.ts"
     );
 
     const data = await openImageDataset(ctx.inputs.decode);
@@ -120,19 +186,12 @@ export default defineStage({
         `Cannot take ${steps} steps per epoch: ${data.counts.train} train images make ${available} batches of ${p.batch_size}`,
       );
     }
-    const schedule = lrSchedule(
-      p.lr.schedule === "constant" ? { kind: "constant", lr: p.lr.value } : {
-        kind: "ramp-cosine",
-        start: p.lr.start,
-        max: p.lr.max,
-        final: p.lr.final,
-        rampup: p.lr.rampup_epochs,
-        sustain: p.lr.sustain_epochs,
-        exponent: p.lr.exponent,
-        epochs: p.epochs,
-      },
-      p.epochs,
-    );
+    const schedule = lrSchedule(scheduleOf(p), p.epochs);
+    if (p.validation !== false && data.counts.holdout === 0) {
+      throw new RangeError(
+        "Cannot validate every epoch: the holdout split is empty (set validation: false, or give ingest a holdout)",
+      );
+    }
     // Resolve `auto` once; the trainer and its workers get the concrete name.
     const { backend } = await probeBackend(p.backend);
     const trainer = await createTrainer({
@@ -147,7 +206,9 @@ export default defineStage({
         beta2: p.adam.beta_2,
         epsilon: p.adam.epsilon,
       },
+      labelSmoothing: p.label_smoothing,
     });
+    const warnings: string[] = [];
     try {
       // Resume after the last finished epoch, if an earlier attempt saved one.
       const last = await ctx.checkpoints.load("last");
@@ -163,11 +224,31 @@ export default defineStage({
         `${trainer.facts.backend} backend, ${trainer.replicas} replica(s), ${data.counts.train} images, ` +
           `${steps} steps of ${p.batch_size} per epoch`,
       );
+      const warmup = p.margin_warmup === false ? undefined : {
+        hold: p.margin_warmup.hold_epochs,
+        ramp: p.margin_warmup.ramp_epochs,
+      };
+      const validation = p.validation;
       const history = await fit({
         trainer,
         steps,
         schedule,
         history: resumed?.history ?? [],
+        monitor: p.monitor,
+        patience: p.patience,
+        classes: data.classes,
+        marginScale: warmup
+          ? (epoch, step) => marginScale(warmup, epoch, step, steps)
+          : undefined,
+        validate: validation === false ? undefined : () =>
+          validateEpoch({
+            predict: (images) => trainer.predict(images),
+            data,
+            batchSize: validation.batch_size,
+            knn: validation.knn
+              ? { k: validation.k, voting: validation.voting }
+              : undefined,
+          }),
         batches: async function* (epoch) {
           let step = 0;
           for await (
@@ -193,18 +274,14 @@ export default defineStage({
           }
           ctx.progress.advance(1, formatTrainingProgress(progress));
         },
+        onWarning(message) {
+          warnings.push(message);
+          ctx.log.warn(message);
+        },
         async onEpochEnd(record, history, best) {
           ctx.progress.end();
-          const accuracy = Object.entries(record.accuracy).map(([k, v]) =>
-            `top-${k} ${(100 * v).toFixed(1)}%`
-          );
           ctx.log.info(
-            `epoch ${record.epoch}/${p.epochs}: loss ${
-              record.loss.toFixed(4)
-            }, ${accuracy.join(", ")}, ` +
-              `lr ${record.lr}, ${record.imagesPerSecond.toFixed(0)} img/s${
-                best ? " (best so far)" : ""
-              }`,
+            `${formatEpoch(record, p.epochs)}${best ? " (best so far)" : ""}`,
           );
           const state = { history };
           if (best) {
@@ -219,6 +296,11 @@ export default defineStage({
           );
         },
       });
+      if (history.length < p.epochs) {
+        ctx.log.info(
+          `stopped early after epoch ${history.length}: ${p.monitor} did not improve for ${p.patience} epochs`,
+        );
+      }
       const best = await ctx.checkpoints.load("best");
       const summary = await writeTrainOutputs(ctx.outDir, {
         history,
@@ -228,6 +310,8 @@ export default defineStage({
         replicas: trainer.replicas,
         batchSize: p.batch_size,
         stepsPerEpoch: steps,
+        monitor: p.monitor,
+        warnings,
       });
       return summary;
     } finally {

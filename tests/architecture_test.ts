@@ -109,7 +109,7 @@ Deno.test("runner wings import one way: run → pipeline → child → cache →
   assert.deepEqual(bad, []);
 });
 
-Deno.test("lib/nn wings sit on backend.ts, which sits on the kernels; train and evaluate stay apart", () => {
+Deno.test("lib/nn wings sit on backend.ts, which sits on the kernels; train may use evaluate, not the reverse", () => {
   const wing = (file: string) =>
     file.startsWith("lib/nn/")
       ? file === "lib/nn/backend.ts" ? "backend" : file.split("/")[2]
@@ -118,7 +118,7 @@ Deno.test("lib/nn wings sit on backend.ts, which sits on the kernels; train and 
     kernels: ["kernels"],
     backend: ["kernels"],
     model: ["model", "backend", "kernels"],
-    train: ["train", "model", "backend", "kernels"],
+    train: ["train", "evaluate", "model", "backend", "kernels"],
     evaluate: ["evaluate", "model", "backend", "kernels"],
   };
   const bad = violations(

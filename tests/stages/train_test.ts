@@ -57,7 +57,13 @@ async function runTrain(
 }
 
 const withoutTimes = (history: TrainHistory) =>
-  history.epochs.map(({ seconds: _s, imagesPerSecond: _i, ...rest }) => rest);
+  history.epochs.map(
+    ({ seconds: _s, imagesPerSecond: _i, holdout, ...rest }) => {
+      if (!holdout) return rest;
+      const { seconds: _h, ...scores } = holdout;
+      return { ...rest, holdout: scores };
+    },
+  );
 
 Deno.test("train stage writes history.json with the schedule and per-epoch metrics, and the best-loss checkpoint", async () => {
   const root = await Deno.makeTempDir();
@@ -98,7 +104,14 @@ Deno.test("train stage writes history.json with the schedule and per-epoch metri
     assert.deepEqual(history.best, {
       epoch: bestIndex + 1,
       loss: losses[bestIndex],
+      holdout: history.epochs[bestIndex].holdout,
     });
+    // The holdout was scored after every epoch (classifier only by default).
+    for (const e of history.epochs) {
+      assert.ok(e.holdout!.top1 >= 0 && e.holdout!.top1 <= 1);
+      assert.equal(e.holdout!.knnTop1, undefined);
+      assert.ok(e.accuracyPlain!["1"] >= 0);
+    }
     for (
       const file of [
         "model.json",

@@ -7,7 +7,6 @@
  *
  * @module
  */
-import type * as tfl from "@tensorflow/tfjs-layers";
 import type { ImageDataset } from "../../image/image_dataset.ts";
 import {
   argmaxPredictions,
@@ -17,7 +16,7 @@ import {
   type PredictionMetrics,
   trueLabelRanks,
 } from "../../metrics/mod.ts";
-import { predictBatches } from "./predict_batches.ts";
+import type { Predictor } from "./predict_batches.ts";
 
 /** metrics.json. */
 export interface RetrievalMetrics {
@@ -37,8 +36,8 @@ export interface RetrievalMetrics {
 
 /** Options of {@linkcode evaluateRetrieval}. */
 export interface EvaluateRetrievalOptions {
-  /** The trained model (training graph with its head). */
-  model: tfl.LayersModel;
+  /** The trained model's predictions (see `modelPredictor`, or a trainer's `predict`). */
+  predict: Predictor;
   /** The dataset (its holdout split is evaluated; its train split is the kNN index). */
   data: ImageDataset;
   /** Images per inference batch. */
@@ -57,7 +56,7 @@ export interface EvaluateRetrievalOptions {
 export async function evaluateRetrieval(
   options: EvaluateRetrievalOptions,
 ): Promise<RetrievalMetrics> {
-  const { data, model, ks } = options;
+  const { data, predict, ks } = options;
   const classes = data.classes;
   const names = data.labels.map((l) =>
     l.name ?? (l.id === undefined ? null : String(l.id))
@@ -81,23 +80,23 @@ export async function evaluateRetrieval(
     seed: 0,
     mode: "eval",
   });
-  for await (
-    const out of predictBatches(model, holdout, { imgSize: data.imgSize })
-  ) {
-    const batchTruth = out.batch.labels.subarray(0, out.size);
-    dim = out.dim;
+  const pixels = data.imgSize * data.imgSize * 3;
+  for await (const batch of holdout) {
+    const out = await predict(batch.images.subarray(0, batch.size * pixels));
+    const batchTruth = batch.labels.subarray(0, batch.size);
+    dim = out.dims;
     embeddings ??= new Float32Array(queries * dim);
     embeddings.set(out.embeddings, at * dim);
     truth.set(batchTruth, at);
     ranks.set(
-      trueLabelRanks({ scores: out.logits!, truth: batchTruth, classes }),
+      trueLabelRanks({ scores: out.logits, truth: batchTruth, classes }),
       at,
     );
-    const top = argmaxPredictions(out.logits!, classes);
+    const top = argmaxPredictions(out.logits, classes);
     label.set(top.label, at);
     confidence.set(top.confidence, at);
-    at += out.size;
-    options.onImages?.(out.size);
+    at += batch.size;
+    options.onImages?.(batch.size);
   }
   const classifier = metricsFromRanks({
     ranks,
@@ -127,16 +126,12 @@ export async function evaluateRetrieval(
     seed: 0,
     mode: "eval",
   });
-  for await (
-    const out of predictBatches(model, trainBatches, {
-      imgSize: data.imgSize,
-      logits: false,
-    })
-  ) {
+  for await (const batch of trainBatches) {
+    const out = await predict(batch.images.subarray(0, batch.size * pixels));
     train.set(out.embeddings, t * dim);
-    trainLabels.set(out.batch.labels.subarray(0, out.size), t);
-    t += out.size;
-    options.onImages?.(out.size);
+    trainLabels.set(batch.labels.subarray(0, batch.size), t);
+    t += batch.size;
+    options.onImages?.(batch.size);
   }
   const chunk = options.knnChunk ?? 256;
   const knnRanks = new Int32Array(queries);

@@ -5,7 +5,7 @@
  * kNN top-k accuracy and GAP).
  *
  * It may import the model wing, `../backend.ts` and the kernel wing; never
- * train/.
+ * train/ (which imports it to validate every epoch).
  *
  * @module
  */
@@ -14,5 +14,9 @@ export {
   type EvaluateRetrievalOptions,
   type RetrievalMetrics,
 } from "./evaluate_retrieval.ts";
-export { predictBatches } from "./predict_batches.ts";
+export {
+  modelPredictor,
+  type Prediction,
+  type Predictor,
+} from "./predict_batches.ts";
 export { retrievalInference } from "../model/retrieval_inference.ts";

@@ -1,7 +1,8 @@
 /**
- * Batched, leak-free inference for evaluation: each batch of images becomes
- * its embeddings and margin-free logits as plain Float32Arrays, with every
- * tensor disposed before the next batch.
+ * What evaluation needs of a model: embeddings and margin-free logits of a
+ * batch of images, in inference mode. {@linkcode modelPredictor} gives them
+ * for a model in this thread; a trainer's `predict` gives them for the model
+ * it trains (in its workers).
  *
  * @module
  */
@@ -9,68 +10,38 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { retrievalInference } from "../model/retrieval_inference.ts";
 
-/** A batch of normalised images. */
-export interface ImageBatch {
-  /** NHWC pixels (at least `size`·S·S·3 values). */
-  images: Float32Array;
-  /** Images in the batch. */
-  size: number;
-}
-
-/** One batch's predictions. */
-export interface BatchPrediction<B extends ImageBatch = ImageBatch> {
-  /** The batch the predictions are of. */
-  batch: B;
-  /** `size` × `dim` embeddings. */
+/** Embeddings and margin-free logits of a batch. */
+export interface Prediction {
+  /** `[n, dims]`, row-major. */
   embeddings: Float32Array;
-  /** `size` × `classes` margin-free logits (s·cos for ArcFace); absent when not asked for. */
-  logits?: Float32Array;
-  /** Images in the batch. */
-  size: number;
-  /** Embedding width. */
-  dim: number;
+  /** `[n, classes]`, row-major (`s·cos` for ArcFace). */
+  logits: Float32Array;
+  /** Embedding size. */
+  dims: number;
 }
 
-/** Options of {@linkcode predictBatches}. */
-export interface PredictBatchesOptions {
-  /** Image side S. */
-  imgSize: number;
-  /** Also compute the classifier's logits. @default true */
-  logits?: boolean;
-}
+/** Predicts `images` (`[n, S, S, 3]`, flattened, normalised). */
+export type Predictor = (images: Float32Array) => Promise<Prediction>;
 
-/** Runs the model over `batches` in inference mode. */
-export async function* predictBatches<B extends ImageBatch>(
+/** A predictor over `model` in this thread. */
+export function modelPredictor(
   model: tfl.LayersModel,
-  batches: AsyncIterable<B>,
-  options: PredictBatchesOptions,
-): AsyncGenerator<BatchPrediction<B>> {
+  imgSize: number,
+): Predictor {
   const inference = retrievalInference(model);
-  const side = options.imgSize;
-  for await (const batch of batches) {
-    const pixels = batch.images.subarray(0, batch.size * side * side * 3);
-    const [embeddings, logits] = tf.tidy(() => {
-      const input = tf.tensor4d(pixels, [batch.size, side, side, 3]);
-      if (options.logits === false) {
-        return [
-          inference.embedding.apply(input, { training: false }) as tf.Tensor2D,
-          undefined,
-        ];
-      }
-      const out = inference.predict(input);
-      return [out.embeddings, out.logits];
-    });
+  return async (images) => {
+    const n = images.length / (imgSize * imgSize * 3);
+    const out = tf.tidy(() =>
+      inference.predict(tf.tensor4d(images, [n, imgSize, imgSize, 3]))
+    );
     try {
-      yield {
-        batch,
-        embeddings: await embeddings.data() as Float32Array,
-        logits: logits ? await logits.data() as Float32Array : undefined,
-        size: batch.size,
-        dim: embeddings.shape[1],
+      return {
+        embeddings: await out.embeddings.data() as Float32Array,
+        logits: await out.logits.data() as Float32Array,
+        dims: out.embeddings.shape[1],
       };
     } finally {
-      embeddings.dispose();
-      logits?.dispose();
+      tf.dispose([out.embeddings, out.logits]);
     }
-  }
+  };
 }

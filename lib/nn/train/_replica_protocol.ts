@@ -8,7 +8,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 import type { BackendFacts, BackendName } from "../backend.ts";
 import type { KerasAdamConfig } from "./keras_adam.ts";
 import type { StepOptions, StepResult, TrainReplica } from "./train_replica.ts";
-import type { Prediction } from "./trainer_interface.ts";
+import type { Prediction } from "../evaluate/predict_batches.ts";
 
 /** Where a step's time went, in milliseconds (the slowest replica's, for workers). */
 export interface StepTiming {

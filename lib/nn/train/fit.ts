@@ -1,16 +1,20 @@
 /**
  * The epoch loop of the notebook's `model.fit`: per epoch, the scheduled
- * learning rate, one Adam step per batch, the mean loss and top-k accuracy
- * over the epoch (Keras's running means), and the best-loss bookkeeping of
- * `ModelCheckpoint(monitor="loss", save_best_only=True)`. Persistence is the
- * caller's: `onEpochEnd` saves checkpoints, and `history` passed back in
- * resumes after the last completed epoch with the same data order (batches
- * are keyed by epoch).
+ * learning rate (and margin scale), one Adam step per batch, the mean loss
+ * and top-k accuracy over the epoch (Keras's running means, with the margin
+ * as the notebook counts them and without it), an optional validation on
+ * the holdout, and the bookkeeping of `ModelCheckpoint(save_best_only=True)`
+ * and `EarlyStopping` on a chosen monitor. Persistence is the caller's:
+ * `onEpochEnd` saves checkpoints, and `history` passed back in resumes after
+ * the last completed epoch with the same data order (batches are keyed by
+ * epoch) and the same best epoch and patience.
  *
  * @module
  */
 import { HintedError } from "../../hinted_error.ts";
+import type { StepOptions } from "./train_replica.ts";
 import type { StepOutcome } from "./trainer.ts";
+import { learningHealth } from "./learning_health.ts";
 
 /** One epoch's record in history.json. */
 export interface EpochRecord {
@@ -20,12 +24,59 @@ export interface EpochRecord {
   lr: number;
   /** Mean cross-entropy over the epoch's batches. */
   loss: number;
-  /** Top-k accuracy over the epoch, by k. */
+  /** Top-k accuracy over the epoch on the training logits (with the margin, as the notebook counts it), by k. */
   accuracy: Record<string, number>;
-  /** Wall time of the epoch. */
+  /** The same on the margin-free logits (what inference predicts), by k. */
+  accuracyPlain?: Record<string, number>;
+  /** The ArcFace margin scale at the epoch's end (a warm-up ramps it to 1). */
+  marginScale?: number;
+  /** The holdout after this epoch, when validated. */
+  holdout?: ValidationRecord;
+  /** Wall time of the epoch (validation included). */
   seconds: number;
   /** Training throughput. */
   imagesPerSecond: number;
+}
+
+/** The holdout's scores after one epoch. */
+export interface ValidationRecord {
+  /** Classifier (margin-free logits) top-1 accuracy. */
+  top1: number;
+  /** Classifier GAP. */
+  gap: number;
+  /** kNN top-1 accuracy (train embeddings as the index), when computed. */
+  knnTop1?: number;
+  /** kNN GAP, when computed. */
+  knnGap?: number;
+  /** Seconds the validation took. */
+  seconds: number;
+}
+
+/** What the best checkpoint and early stopping watch. */
+export type Monitor =
+  | "loss"
+  | "holdout_top1"
+  | "holdout_gap"
+  | "holdout_knn_top1"
+  | "holdout_knn_gap";
+
+/** The monitored value of an epoch, larger is better; undefined when the epoch lacks it. */
+export function monitorScore(
+  record: EpochRecord,
+  monitor: Monitor,
+): number | undefined {
+  switch (monitor) {
+    case "loss":
+      return -record.loss;
+    case "holdout_top1":
+      return record.holdout?.top1;
+    case "holdout_gap":
+      return record.holdout?.gap;
+    case "holdout_knn_top1":
+      return record.holdout?.knnTop1;
+    case "holdout_knn_gap":
+      return record.holdout?.knnGap;
+  }
 }
 
 /** What the loop needs of a trainer. */
@@ -35,6 +86,7 @@ export interface StepTrainer {
     images: Float32Array,
     labels: Int32Array,
     lr: number,
+    options?: StepOptions,
   ): Promise<StepOutcome>;
 }
 
@@ -78,9 +130,21 @@ export interface FitOptions {
   schedule: readonly number[];
   /** Epochs already done (resume). @default [] */
   history?: readonly EpochRecord[];
+  /** The ArcFace margin scale at (0-based epoch, 0-based step). @default always 1 */
+  marginScale?(epoch: number, step: number): number;
+  /** Scores the holdout after an epoch (or not: undefined). */
+  validate?(epoch: number): Promise<ValidationRecord | undefined>;
+  /** What "best" means. @default "loss" */
+  monitor?: Monitor;
+  /** Stop after this many epochs without a better monitored value. @default never */
+  patience?: number;
+  /** Classes, for the learning-health checks (chance is 1/classes). */
+  classes?: number;
   /** Called after every step. */
   onStep?(progress: StepProgress): void;
-  /** Called after every epoch; `best` is true when its loss is the lowest so far. */
+  /** Called with a warning on the run's learning health (at most once per kind). */
+  onWarning?(message: string): void;
+  /** Called after every epoch; `best` is true when its monitored value is the best so far. */
   onEpochEnd?(
     record: EpochRecord,
     history: readonly EpochRecord[],
@@ -108,11 +172,21 @@ export class TrainingDivergedError extends HintedError {
   }
 }
 
-/** The index of the epoch with the lowest loss (the first of equals), or -1. */
-export function bestEpochIndex(history: readonly EpochRecord[]): number {
-  let best = -1;
+/**
+ * The index of the best epoch by `monitor` (the first of equals), or -1.
+ * Epochs without the monitored value never count as best.
+ */
+export function bestEpochIndex(
+  history: readonly EpochRecord[],
+  monitor: Monitor = "loss",
+): number {
+  let best = -1, bestScore = -Infinity;
   history.forEach((record, i) => {
-    if (best < 0 || record.loss < history[best].loss) best = i;
+    const score = monitorScore(record, monitor);
+    if (score !== undefined && score > bestScore) {
+      best = i;
+      bestScore = score;
+    }
   });
   return best;
 }
@@ -126,19 +200,31 @@ export function bestEpochIndex(history: readonly EpochRecord[]): number {
 export async function fit(options: FitOptions): Promise<EpochRecord[]> {
   const history = [...(options.history ?? [])];
   const epochs = options.schedule.length;
-  const startEpoch = history.length;
-  for (let epoch = startEpoch; epoch < epochs; epoch++) {
+  const monitor = options.monitor ?? "loss";
+  const warned = new Set(
+    history.flatMap((_, i) =>
+      learningHealth(history.slice(0, i + 1), options.classes).map((w) =>
+        w.kind
+      )
+    ),
+  );
+  for (let epoch = history.length; epoch < epochs; epoch++) {
+    if (stopsEarly(history, monitor, options.patience)) break;
     const lr = options.schedule[epoch];
     const epochStart = performance.now();
     let lossSum = 0;
     let images = 0;
     let step = 0;
+    let marginScale = 1;
     const correct: Record<string, number> = {};
+    const correctPlain: Record<string, number> = {};
     for await (const batch of options.batches(epoch)) {
+      marginScale = options.marginScale?.(epoch, step) ?? 1;
       const outcome = await options.trainer.step(
         batch.images,
         batch.labels,
         lr,
+        { marginScale },
       );
       step++;
       if (!outcome.applied || !Number.isFinite(outcome.loss)) {
@@ -148,6 +234,9 @@ export async function fit(options: FitOptions): Promise<EpochRecord[]> {
       images += batch.size;
       for (const [k, n] of Object.entries(outcome.correct)) {
         correct[k] = (correct[k] ?? 0) + n;
+      }
+      for (const [k, n] of Object.entries(outcome.correctPlain)) {
+        correctPlain[k] = (correctPlain[k] ?? 0) + n;
       }
       const elapsed = (performance.now() - epochStart) / 1000;
       const perStep = elapsed / step;
@@ -170,23 +259,48 @@ export async function fit(options: FitOptions): Promise<EpochRecord[]> {
         }: it has no batches (fewer images than one batch?)`,
       );
     }
-    const seconds = (performance.now() - epochStart) / 1000;
+    const trainSeconds = (performance.now() - epochStart) / 1000;
+    const holdout = await options.validate?.(epoch);
+    const share = (counts: Record<string, number>) =>
+      Object.fromEntries(
+        Object.entries(counts).map(([k, n]) => [k, n / images]),
+      );
     const record: EpochRecord = {
       epoch: epoch + 1,
       lr,
       loss: lossSum / images,
-      accuracy: Object.fromEntries(
-        Object.entries(correct).map(([k, n]) => [k, n / images]),
-      ),
-      seconds,
-      imagesPerSecond: images / seconds,
+      accuracy: share(correct),
+      accuracyPlain: share(correctPlain),
+      ...(options.marginScale ? { marginScale } : {}),
+      ...(holdout ? { holdout } : {}),
+      seconds: (performance.now() - epochStart) / 1000,
+      imagesPerSecond: images / trainSeconds,
     };
     history.push(record);
+    for (const warning of learningHealth(history, options.classes)) {
+      if (warned.has(warning.kind)) continue;
+      warned.add(warning.kind);
+      options.onWarning?.(warning.message);
+    }
     await options.onEpochEnd?.(
       record,
       history,
-      bestEpochIndex(history) === history.length - 1,
+      bestEpochIndex(history, monitor) === history.length - 1,
     );
   }
   return history;
+}
+
+/**
+ * True when the last `patience` epochs brought no better monitored value
+ * than the best before them (Keras's `EarlyStopping` with `min_delta` 0).
+ */
+export function stopsEarly(
+  history: readonly EpochRecord[],
+  monitor: Monitor,
+  patience: number | undefined,
+): boolean {
+  if (patience === undefined || history.length <= patience) return false;
+  const best = bestEpochIndex(history, monitor);
+  return best >= 0 && history.length - 1 - best >= patience;
 }

@@ -5,8 +5,8 @@
  * (`fit`) with its learning-rate schedule, checkpoints that resume exactly,
  * and the train stage's outputs.
  *
- * It may import the model wing, `../backend.ts` and the kernel wing; never
- * evaluate/.
+ * It may import the evaluate wing (to validate every epoch), the model
+ * wing, `../backend.ts` and the kernel wing.
  *
  * @module
  */

@@ -6,7 +6,13 @@
  * @module
  */
 import type { BackendFacts } from "../backend.ts";
-import { bestEpochIndex, type EpochRecord, type StepProgress } from "./fit.ts";
+import {
+  bestEpochIndex,
+  type EpochRecord,
+  type Monitor,
+  type StepProgress,
+  type ValidationRecord,
+} from "./fit.ts";
 
 /** train/history.json. */
 export interface TrainHistory {
@@ -26,8 +32,12 @@ export interface TrainHistory {
   lrSchedule: number[];
   /** One record per trained epoch. */
   epochs: EpochRecord[];
-  /** The lowest-loss epoch (the checkpoint in best/). */
-  best: { epoch: number; loss: number } | null;
+  /** What "best" means (the checkpoint in best/). */
+  monitor: Monitor;
+  /** The best epoch by the monitor (the checkpoint in best/). */
+  best: { epoch: number; loss: number; holdout?: ValidationRecord } | null;
+  /** Learning-health warnings the run gave. */
+  warnings: string[];
 }
 
 /** Options of {@linkcode writeTrainOutputs}. */
@@ -46,6 +56,10 @@ export interface TrainOutputs {
   batchSize: number;
   /** Steps per epoch. */
   stepsPerEpoch: number;
+  /** What "best" means. */
+  monitor: Monitor;
+  /** Learning-health warnings the run gave. */
+  warnings: readonly string[];
 }
 
 /** `step 37/156 loss 1.2345 lr 2.0e-4 214 img/s eta 3m05s`. */
@@ -64,15 +78,48 @@ export function formatTrainingProgress(progress: StepProgress): string {
     `${progress.imagesPerSecond.toFixed(0)} img/s  eta ${etaText}`;
 }
 
+/**
+ * One epoch's log line: `epoch 3/30: loss 4.1234, top-1 12.0% (without the
+ * margin 25.3%), lr 2.0e-3, 812 img/s; holdout top-1 20.1%, GAP 0.1234, kNN
+ * top-1 21.0%`.
+ */
+export function formatEpoch(record: EpochRecord, epochs: number): string {
+  const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+  const accuracy = Object.entries(record.accuracy).map(([k, v]) => {
+    const plain = record.accuracyPlain?.[k];
+    return `top-${k} ${pct(v)}${
+      plain !== undefined && plain !== v
+        ? ` (without the margin ${pct(plain)})`
+        : ""
+    }`;
+  });
+  const h = record.holdout;
+  const holdout = h
+    ? `; holdout top-1 ${pct(h.top1)}, GAP ${h.gap.toFixed(4)}${
+      h.knnTop1 !== undefined ? `, kNN top-1 ${pct(h.knnTop1)}` : ""
+    }`
+    : "";
+  const margin = record.marginScale !== undefined && record.marginScale < 1
+    ? `, margin ×${record.marginScale.toFixed(2)}`
+    : "";
+  return `epoch ${record.epoch}/${epochs}: loss ${record.loss.toFixed(4)}, ${
+    accuracy.join(", ")
+  }, lr ${record.lr}${margin}, ${
+    record.imagesPerSecond.toFixed(0)
+  } img/s${holdout}`;
+}
+
 /** Writes history.json and copies the best checkpoint to `best/`; returns the stage summary. */
 export async function writeTrainOutputs(
   outDir: string,
   outputs: TrainOutputs,
 ): Promise<Record<string, unknown>> {
-  const bestIndex = bestEpochIndex(outputs.history);
+  const bestIndex = bestEpochIndex(outputs.history, outputs.monitor);
+  const chosen = outputs.history[bestIndex];
   const best = bestIndex < 0 ? null : {
-    epoch: outputs.history[bestIndex].epoch,
-    loss: outputs.history[bestIndex].loss,
+    epoch: chosen.epoch,
+    loss: chosen.loss,
+    ...(chosen.holdout ? { holdout: chosen.holdout } : {}),
   };
   const history: TrainHistory = {
     backend: outputs.facts.backend,
@@ -83,7 +130,9 @@ export async function writeTrainOutputs(
     epochsPlanned: outputs.schedule.length,
     lrSchedule: [...outputs.schedule],
     epochs: [...outputs.history],
+    monitor: outputs.monitor,
     best,
+    warnings: [...outputs.warnings],
   };
   await Deno.writeTextFile(
     `${outDir}/history.json`,
@@ -105,6 +154,9 @@ export async function writeTrainOutputs(
     best_epoch: best?.epoch ?? null,
     best_loss: best?.loss ?? null,
     final_top1: last?.accuracy["1"] ?? null,
+    final_top1_plain: last?.accuracyPlain?.["1"] ?? null,
+    best_holdout_top1: best?.holdout?.top1 ?? null,
     images_per_second: last?.imagesPerSecond ?? null,
+    warnings: outputs.warnings.length,
   };
 }

@@ -7,16 +7,7 @@
 import type { BackendFacts } from "../backend.ts";
 import type { StepTiming } from "./_replica_protocol.ts";
 import type { StepOptions } from "./train_replica.ts";
-
-/** Embeddings and margin-free logits of a batch, in inference mode. */
-export interface Prediction {
-  /** `[n, dims]`, row-major. */
-  embeddings: Float32Array;
-  /** `[n, classes]`, row-major (`s·cos` for ArcFace). */
-  logits: Float32Array;
-  /** Embedding size. */
-  dims: number;
-}
+import type { Prediction } from "../evaluate/predict_batches.ts";
 
 /** The outcome of one step. */
 export interface StepOutcome {
