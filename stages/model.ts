@@ -8,6 +8,7 @@
  * @module
  */
 import { defineStage, z } from "../stage.ts";
+import type { HeadConfig } from "../lib/nn/model/retrieval_model.ts";
 import { VARIANT_NAMES } from "../lib/nn/model/efficientnetv2/variants.ts";
 
 const BACKBONES = VARIANT_NAMES.map((name) => `efficientnetv2-${name}`) as [
@@ -26,6 +27,15 @@ const arcface = z.strictObject({
   ls_eps: z.number().min(0).lt(1).default(0),
   /** Centres per class (sub-centre ArcFace). */
   subcenters: z.number().int().min(1).default(1),
+  /** Per-class margins by class frequency (rarer classes get larger ones), replacing m; needs the ingest input. */
+  dynamic_margin: z.union([
+    z.literal(false),
+    z.strictObject({
+      min: z.number().min(0).max(Math.PI / 2).default(0.05),
+      max: z.number().min(0).max(Math.PI / 2).default(0.5),
+      power: z.number().positive().default(0.25),
+    }).refine((d) => d.min <= d.max, "min is above max"),
+  ]).default(false),
 });
 
 const params = z.strictObject({
@@ -47,6 +57,13 @@ const params = z.strictObject({
       softmax: z.preprocess((v) => v ?? {}, z.strictObject({})),
     }),
   ]).default({ arcface: arcface.parse({}) }),
+  /** Pooling of the backbone's feature map: `avg` (the notebook's) or `gem` (generalized mean, learnable p). */
+  pooling: z.union([
+    z.literal("avg"),
+    z.strictObject({
+      gem: z.strictObject({ p: z.number().positive().default(3) }),
+    }),
+  ]).default("avg"),
   /** Embedding size of a Dense + BN neck after pooling. */
   neck: z.number().int().min(1).optional(),
   /** Dropout after pooling (the notebook uses 0). */
@@ -100,16 +117,7 @@ export default defineStage({
 
     const classes = await resolveClasses(p.classes, ctx.inputs.ingest);
     const variant = p.backbone.replace(/^efficientnetv2-/, "");
-    const head = "arcface" in p.head
-      ? {
-        kind: "arcface" as const,
-        s: p.head.arcface.s,
-        m: p.head.arcface.m,
-        easyMargin: p.head.arcface.easy_margin,
-        lsEps: p.head.arcface.ls_eps,
-        subcenters: p.head.arcface.subcenters,
-      }
-      : { kind: "softmax" as const };
+    const head = await headConfig(p, classes, ctx.inputs.ingest);
     const backbone = planEfficientNetV2({
       variant,
       width: p.width,
@@ -122,6 +130,9 @@ export default defineStage({
       imgSize: p.img_size ?? scaled.imgSize,
       classes,
       head,
+      pooling: p.pooling === "avg"
+        ? { kind: "avg" as const }
+        : { kind: "gem" as const, p: p.pooling.gem.p },
       neck: p.neck,
       dropout: p.dropout,
       seed: ctx.seed,
@@ -176,6 +187,40 @@ export default defineStage({
     };
   },
 });
+
+/** The head the params ask for, in lib/nn's terms (dynamic margins from ingest's class counts). */
+async function headConfig(
+  p: ModelParams,
+  classes: number,
+  ingestDir: string | undefined,
+): Promise<HeadConfig> {
+  if (!("arcface" in p.head)) return { kind: "softmax" };
+  const a = p.head.arcface;
+  let margins: number[] | undefined;
+  if (a.dynamic_margin !== false) {
+    if (ingestDir === undefined) {
+      throw new RangeError(
+        "Cannot set dynamic margins: they need the ingest input's class counts (add needs: [ingest])",
+      );
+    }
+    const { dynamicMargins } = await import("../lib/nn/model/arc_margin.ts");
+    const counts = JSON.parse(
+      await Deno.readTextFile(`${ingestDir}/class_counts.json`),
+    ) as { label: number; train: number }[];
+    const train = new Array(classes).fill(0);
+    for (const c of counts) train[c.label] = c.train;
+    margins = dynamicMargins(train, a.dynamic_margin);
+  }
+  return {
+    kind: "arcface",
+    s: a.s,
+    m: a.m,
+    easyMargin: a.easy_margin,
+    lsEps: a.ls_eps,
+    subcenters: a.subcenters,
+    ...(margins ? { margins } : {}),
+  };
+}
 
 async function resolveClasses(
   param: number | undefined,

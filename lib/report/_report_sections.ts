@@ -37,7 +37,12 @@ export function trainingFacts(data: ReportData): string {
     const mean = speeds.reduce((a, b) => a + b, 0) / speeds.length;
     rows.push(["images per second (mean)", mean.toFixed(1)]);
   }
-  return factsTable(rows);
+  if (h.monitor !== undefined) rows.push(["best checkpoint by", h.monitor]);
+  const warnings = h.warnings ?? [];
+  return factsTable(rows) +
+    (warnings.length > 0
+      ? `<p class="warning">Warnings from training:</p>${notesList(warnings)}`
+      : "");
 }
 
 /** Facts on the data set and decoding, and the batch grid image. */

@@ -61,6 +61,14 @@ export const EpochSchema = z.object({
   lr: z.number().optional(),
   loss: z.number(),
   accuracy: z.record(z.string(), z.number()).default({}),
+  accuracyPlain: z.record(z.string(), z.number()).optional(),
+  marginScale: z.number().optional(),
+  holdout: z.object({
+    top1: z.number(),
+    gap: z.number(),
+    knnTop1: z.number().optional(),
+    knnGap: z.number().optional(),
+  }).optional(),
   seconds: z.number().optional(),
   imagesPerSecond: z.number().optional(),
 });
@@ -76,7 +84,9 @@ export const HistorySchema = z.object({
   epochsPlanned: z.number().int().nonnegative().optional(),
   lrSchedule: z.array(z.number()).default([]),
   epochs: z.array(EpochSchema),
+  monitor: z.string().optional(),
   best: z.object({ epoch: z.number(), loss: z.number() }).nullish(),
+  warnings: z.array(z.string()).optional(),
 });
 /** The training history. */
 export type History = z.infer<typeof HistorySchema>;

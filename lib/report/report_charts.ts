@@ -3,6 +3,7 @@ import { classHistogramSpec } from "./charts/class_histogram_chart.ts";
 import { classNames } from "./class_names.ts";
 import { confusionMatrixSpec } from "./charts/confusion_matrix_chart.ts";
 import { epochMetricSpec, historyTopK } from "./charts/epoch_metric_chart.ts";
+import { trainVsHoldoutSpec } from "./charts/train_vs_holdout_chart.ts";
 import type { ReportData } from "./load_report_data.ts";
 import { lrScheduleSpec } from "./charts/lr_schedule_chart.ts";
 import { metricsTableSpec } from "./charts/metrics_table_chart.ts";
@@ -61,6 +62,7 @@ export function reportCharts(data: ReportData): ReportChart[] {
   if (history) {
     add("lr_schedule", "training", lrScheduleSpec(history));
     add("loss", "training", epochMetricSpec(history, { kind: "loss" }));
+    add("train_vs_holdout", "training", trainVsHoldoutSpec(history));
     for (const k of shownTopK(historyTopK(history), classes)) {
       add(
         `accuracy_top${k}`,

@@ -5,6 +5,7 @@ import {
   arcMarginLogits,
   type ArcMarginOptions,
   classCosine,
+  dynamicMargins,
 } from "../../../../lib/nn/model/arc_margin.ts";
 import { keyedRandom } from "../../../../lib/random/keyed_random.ts";
 
@@ -197,4 +198,48 @@ Deno.test("arcMarginLogits() applies the margin on the wasm backend too (its flo
   } finally {
     await tf.setBackend("cpu");
   }
+});
+
+Deno.test("dynamicMargins() gives rarer classes larger margins, from max for the rarest to min for the commonest", () => {
+  // n^(-1/4) of 1, 16, 81 and 16: 1, 0.5, 1/3, 0.5.
+  const margins = dynamicMargins([1, 16, 81, 16], { min: 0.1, max: 0.5 });
+  assert.ok(Math.abs(margins[0] - 0.5) < 1e-12);
+  assert.ok(Math.abs(margins[2] - 0.1) < 1e-12);
+  // (0.5 − 1/3) / (1 − 1/3) = 1/4 of the way from min to max.
+  assert.ok(Math.abs(margins[1] - 0.2) < 1e-12);
+  assert.equal(margins[1], margins[3]);
+  assert.deepEqual(dynamicMargins([5, 5], { min: 0.1, max: 0.4 }), [0.4, 0.4]);
+  assert.deepEqual(dynamicMargins([0, 1], { min: 0.1, max: 0.4 }), [0.4, 0.4]);
+});
+
+Deno.test("arcMarginLogits() with per-class margins equals the scalar margin where they agree", () => {
+  const features = tf.tensor2d([[0.3, -0.2, 0.9], [0.1, 0.5, -0.4]]);
+  const weights = tf.tensor2d([[0.2, -0.7], [0.4, 0.1], [-0.3, 0.6]]);
+  const labels = tf.tensor1d([1, 0], "int32");
+  const options = { s: 30, m: 0.4, easyMargin: false, lsEps: 0, subcenters: 1 };
+  const scalar = arcMarginLogits(features, weights, labels, options);
+  const perClass = arcMarginLogits(
+    features,
+    weights,
+    labels,
+    options,
+    tf.tensor1d([0.4, 0.4]),
+  );
+  const a = values(scalar), b = values(perClass);
+  a.forEach((v, i) =>
+    assert.ok(Math.abs(v - b[i]) < 1e-4, `${i}: ${v} ${b[i]}`)
+  );
+  // A larger margin for class 1 lowers sample 0's true-class logit only.
+  const larger = values(
+    arcMarginLogits(
+      features,
+      weights,
+      labels,
+      options,
+      tf.tensor1d([0.4, 0.8]),
+    ),
+  );
+  assert.ok(larger[1] < a[1]);
+  assert.ok(Math.abs(larger[0] - a[0]) < 1e-4);
+  assert.ok(Math.abs(larger[2] - a[2]) < 1e-4);
 });

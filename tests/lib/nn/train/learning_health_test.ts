@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import type { EpochRecord } from "../../../../lib/nn/train/fit.ts";
+import { learningHealth } from "../../../../lib/nn/train/learning_health.ts";
+
+const epoch = (
+  n: number,
+  loss: number,
+  top1: number,
+  holdout?: number,
+): EpochRecord => ({
+  epoch: n,
+  lr: 1e-3,
+  loss,
+  accuracy: { "1": top1 / 2 },
+  accuracyPlain: { "1": top1 },
+  ...(holdout === undefined ? {} : {
+    holdout: { top1: holdout, gap: holdout / 2, seconds: 1 },
+  }),
+  seconds: 1,
+  imagesPerSecond: 100,
+});
+
+Deno.test("learningHealth() warns about a model at chance, naming causes and params", () => {
+  const stuck = [1, 2, 3].map((n) => epoch(n, 6.0 - n * 0.1, 0.004, 0.003));
+  const [warning] = learningHealth(stuck, 300);
+  assert.equal(warning.kind, "chance");
+  assert.match(warning.message, /stayed at chance for 3 epochs/);
+  assert.match(warning.message, /train\.margin_warmup/);
+  assert.match(warning.message, /model\.head: \{ softmax: \{\} \}/);
+  // Not before three epochs, and not once the model learns.
+  assert.deepEqual(learningHealth(stuck.slice(0, 2), 300), []);
+  const learning = [1, 2, 3].map((n) => epoch(n, 6 - n, 0.1 * n, 0.05 * n));
+  assert.deepEqual(learningHealth(learning, 300), []);
+});
+
+Deno.test("learningHealth() warns about a loss plateau before learning, and about overfitting", () => {
+  const flat = [1, 2, 3, 4].map((n) => epoch(n, 10.6 - n * 0.001, 0.2));
+  const kinds = learningHealth(flat, 300).map((w) => w.kind);
+  assert.deepEqual(kinds, ["plateau"]);
+  const overfitting = [
+    epoch(1, 3, 0.5, 0.40),
+    epoch(2, 2, 0.7, 0.38),
+    epoch(3, 1, 0.9, 0.35),
+  ];
+  const [warning] = learningHealth(overfitting, 10);
+  assert.equal(warning.kind, "overfitting");
+  assert.match(warning.message, /holdout top-1 40\.0% → 38\.0% → 35\.0%/);
+});
