@@ -5,13 +5,17 @@ import train from "../../stages/train.ts";
 import evaluate from "../../stages/evaluate.ts";
 import { createStageContext } from "../../runner/child/stage_context.ts";
 import { makeDecodeDir, makeIngestDir } from "../testdata/dataset_fixtures.ts";
-import { buildRetrievalModel } from "../../lib/nn/model/retrieval_model.ts";
+import {
+  buildRetrievalModel,
+  type HeadConfig,
+} from "../../lib/nn/model/retrieval_model.ts";
 import { saveModel } from "../../lib/nn/model/model_io.ts";
 import type { TrainHistory } from "../../lib/nn/train/train_outputs.ts";
 
 /** A decode artifact (24 train + 6 holdout images, 3 classes, 32 px) and an initial pico model. */
 async function fixtures(
   root: string,
+  head: HeadConfig = { kind: "arcface" },
 ): Promise<{ decode: string; model: string }> {
   const ingest = await makeIngestDir(`${root}/data`);
   const decode = await makeDecodeDir(ingest, `${root}/decode`, {
@@ -26,6 +30,7 @@ async function fixtures(
       imgSize: 32,
       classes: 3,
       seed: 3,
+      head,
     }),
     model,
   );
@@ -212,6 +217,54 @@ Deno.test("train stage stops on a non-finite loss with a clear error and a hint"
         /loss became (NaN|Infinity|-Infinity)/.test(error.message) &&
         /lower the learning rate/.test(error.hint ?? ""),
     );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("train stage trains, evaluates and resumes the softmax head", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const inputs = await fixtures(root, { kind: "softmax" });
+    const params = {
+      epochs: 3,
+      batch_size: 8,
+      backend: "wasm",
+      replicas: 2,
+      lr: { schedule: "constant", value: 3e-3 },
+      monitor: "holdout_top1",
+    };
+    const whole = await runTrain(root, "whole", inputs, params);
+    const losses = whole.history.epochs.map((e) => e.loss);
+    assert.ok(Math.min(...losses.slice(1)) < losses[0], `losses ${losses}`);
+    // Without a margin, both train accuracies are the same number.
+    for (const e of whole.history.epochs) {
+      assert.deepEqual(e.accuracyPlain, e.accuracy);
+    }
+    await runTrain(root, "first", inputs, { ...params, epochs: 2 });
+    await Deno.rename(
+      `${root}/first.checkpoints`,
+      `${root}/resumed.checkpoints`,
+    );
+    const resumed = await runTrain(root, "resumed", inputs, params);
+    assert.deepEqual(
+      withoutTimes(resumed.history),
+      withoutTimes(whole.history),
+    );
+    const out = `${root}/evaluated`;
+    await Deno.mkdir(out);
+    const { ctx } = createStageContext({
+      stage: "evaluate",
+      params: evaluate.params.parse({ backend: "wasm" }),
+      inputs: { train: whole.outDir, decode: inputs.decode },
+      outDir: out,
+    });
+    await evaluate.run(ctx);
+    const metrics = JSON.parse(await Deno.readTextFile(`${out}/metrics.json`));
+    assert.equal(metrics.queries, 6);
+    const best = whole.history.best!;
+    // The best checkpoint by holdout top-1 scores on the holdout what its epoch scored.
+    assert.equal(metrics.classifier.topk["1"], best.holdout!.top1);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -32,8 +32,9 @@ export function learningHealth(
   const top1 = (r: EpochRecord) => r.accuracyPlain?.["1"] ?? r.accuracy["1"];
   if (classes !== undefined && classes > 1) {
     const chance = 1 / classes;
+    // Within half of chance (plus a point) of it: noise, not learning.
     const atChance = (v: number | undefined) =>
-      v !== undefined && v <= Math.max(2 * chance, chance + 0.01);
+      v !== undefined && v <= 1.5 * chance + 0.01;
     if (
       recent.every((r) =>
         atChance(top1(r)) &&
