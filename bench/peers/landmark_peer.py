@@ -500,6 +500,8 @@ def main():
     ap.add_argument("--subcenters", type=int, default=1)
     ap.add_argument("--neck", type=int, default=0, help="Dense + BN embedding size (0: none)")
     ap.add_argument("--dropout", type=float, default=0.0)
+    ap.add_argument("--drop-path", type=float, default=PICO["drop_path"],
+                    help="final stochastic-depth rate (the model stage's drop_path)")
     ap.add_argument("--epochs", type=int, default=15)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--schedule", choices=["ramp-cosine", "constant"], default="ramp-cosine")
@@ -541,6 +543,7 @@ def main():
     log(f"decoded {len(train_x)} train + {len(hold_x)} {args.holdout} images, {classes} classes, "
         f"in {time.perf_counter() - t0:.1f} s")
 
+    PICO["drop_path"] = args.drop_path
     model = RetrievalModel(classes, args.head, args.s, args.subcenters, args.dropout, args.neck)
     model = model.to(memory_format=torch.channels_last)
     optimizer = KerasAdam(model.parameters())

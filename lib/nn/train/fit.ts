@@ -174,14 +174,20 @@ export class TrainingDivergedError extends HintedError {
 
 /**
  * The index of the best epoch by `monitor` (the first of equals), or -1.
- * Epochs without the monitored value never count as best.
+ * Epochs without the monitored value never count as best. Losses are
+ * compared only at the full margin: during a margin warm-up the loss rises
+ * with the margin, so an early, low-margin epoch is not a better model.
  */
 export function bestEpochIndex(
   history: readonly EpochRecord[],
   monitor: Monitor = "loss",
 ): number {
+  const fullMargin = (record: EpochRecord) =>
+    record.marginScale === undefined || record.marginScale >= 1;
+  const anyFull = history.some(fullMargin);
   let best = -1, bestScore = -Infinity;
   history.forEach((record, i) => {
+    if (monitor === "loss" && anyFull && !fullMargin(record)) return;
     const score = monitorScore(record, monitor);
     if (score !== undefined && score > bestScore) {
       best = i;

@@ -7,7 +7,10 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { deriveSeed } from "../seeds.ts";
 
 // Keras divides the truncated normal's stddev by the std of a unit normal
-// truncated at ±2 (0.8796…); tfjs does not, so the correction goes into scale.
+// truncated at ±2 (0.8796…), so the drawn weights end with std sqrt(2/fan_out);
+// tfjs does not, so the correction goes into scale. tfjs-layers' name for the
+// truncated normal is "normal" (its VarianceScaling draws truncatedNormal
+// then); any other name, "truncatedNormal" included, silently means uniform.
 const TRUNCATED_STD = 0.87962566103423978;
 
 /** An initializer as tfjs-layers' layer factories accept it. */
@@ -18,7 +21,7 @@ export function convInitializer(seed: number, layerName: string): Initializer {
   return tfl.initializers.varianceScaling({
     scale: 2.0 / (TRUNCATED_STD * TRUNCATED_STD),
     mode: "fanOut",
-    distribution: "truncatedNormal",
+    distribution: "normal",
     seed: deriveSeed(seed, "init", layerName),
   });
 }

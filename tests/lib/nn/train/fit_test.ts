@@ -95,3 +95,15 @@ Deno.test("bestEpochIndex() and stopsEarly() follow the chosen monitor", () => {
   assert.equal(stopsEarly(history, "loss", 1), false);
   assert.equal(stopsEarly(history, "loss", undefined), false);
 });
+
+Deno.test("bestEpochIndex() by loss ignores epochs of a margin warm-up once the full margin is reached", () => {
+  const warm = [
+    { ...record(1, 2, 0), marginScale: 0 },
+    { ...record(2, 5, 0), marginScale: 0.5 },
+    { ...record(3, 9, 0), marginScale: 1 },
+    { ...record(4, 8, 0), marginScale: 1 },
+  ];
+  assert.equal(bestEpochIndex(warm, "loss"), 3);
+  // Still warming up: the lowest loss so far.
+  assert.equal(bestEpochIndex(warm.slice(0, 2), "loss"), 0);
+});

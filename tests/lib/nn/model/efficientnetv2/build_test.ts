@@ -178,3 +178,28 @@ Deno.test("buildEfficientNetV2() gives identical initial weights for a seed and 
   const b = digest(8);
   assert.notDeepEqual(b[0], a[0]);
 });
+
+Deno.test("buildEfficientNetV2() draws conv kernels as Keras does: truncated normal, std sqrt(2 / fan_out)", () => {
+  const model = buildEfficientNetV2(planEfficientNetV2({ variant: "b0" }), {
+    includeTop: false,
+    seed: 4,
+  });
+  for (const name of ["block6a_expand_conv", "top_conv"]) {
+    const kernel = model.getLayer(name).getWeights()[0];
+    const [kh, kw, , out] = kernel.shape;
+    const w = values(kernel);
+    const std = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
+    const target = Math.sqrt(2 / (kh * kw * out));
+    assert.ok(
+      Math.abs(std / target - 1) < 0.03,
+      `${name}: std ${std}, target ${target}`,
+    );
+    // Truncated at two raw standard deviations (target / 0.8796).
+    const bound = (2 * target) / 0.87962566103423978;
+    assert.ok(w.every((v) => Math.abs(v) <= bound * (1 + 1e-6)), name);
+    // A normal's kurtosis is 3 (truncated at 2σ: about 2.4); a uniform's is 1.8.
+    const kurtosis = w.reduce((s, v) => s + v ** 4, 0) / w.length / std ** 4;
+    assert.ok(kurtosis > 2.2, `${name}: kurtosis ${kurtosis}`);
+  }
+  model.dispose();
+});
