@@ -1,8 +1,9 @@
 /**
  * `deno task bench [name…]`: runs each benchmark script `bench/<name>_bench.ts`
- * (all of them when no name is given) in its own process, one after another,
- * so their timings do not disturb each other. Each script prints its own
- * side-by-side table (ours vs the peer, measured in the same run).
+ * (all but the long ones when no name is given: `landmarks` trains for about
+ * half an hour and runs only when named) in its own process, one after
+ * another, so their timings do not disturb each other. Each script prints
+ * its own side-by-side table (ours vs the peer, measured in the same run).
  *
  * @module
  */
@@ -11,7 +12,11 @@ const available = [...Deno.readDirSync(benchDir)]
   .map((entry) => entry.name.match(/^(.+)_bench\.ts$/)?.[1])
   .filter((name): name is string => name !== undefined)
   .sort();
-const wanted = Deno.args.length > 0 ? Deno.args : available;
+/** Benchmarks that run only when named. */
+const LONG = ["landmarks"];
+const wanted = Deno.args.length > 0
+  ? Deno.args
+  : available.filter((name) => !LONG.includes(name));
 const unknown = wanted.filter((name) => !available.includes(name));
 if (unknown.length > 0) {
   console.error(

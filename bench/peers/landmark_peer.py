@@ -330,11 +330,23 @@ class ArcMargin(nn.Module):
         return self.s * self.cosine(x)
 
 
+class GeM(nn.Module):
+    """Generalized-mean pooling with a learnable p (lib/nn/model/gem_pooling.ts): (mean max(x, 1e-6)^p)^(1/p)."""
+
+    def __init__(self, p):
+        super().__init__()
+        self.p = nn.Parameter(torch.full((1,), float(p)))
+
+    def forward(self, x):
+        return x.clamp(min=1e-6).pow(self.p).mean((2, 3)).pow(1.0 / self.p)
+
+
 class RetrievalModel(nn.Module):
     """image -> EfficientNetV2-pico -> GAP -> dropout -> [Dense + BN neck] -> head (retrieval_model.ts)."""
 
-    def __init__(self, classes, head, s, subcenters, dropout, neck):
+    def __init__(self, classes, head, s, subcenters, dropout, neck, gem_p=None, margins=None):
         super().__init__()
+        self.pool = GeM(gem_p) if gem_p else None
         specs = expand_blocks(PICO_STAGES, PICO["stem"], PICO["width"], PICO["depth"], PICO["drop_path"])
         stem = round_filters(PICO["stem"], PICO["width"])
         top = round_filters(PICO["top"], PICO["width"])
@@ -364,7 +376,7 @@ class RetrievalModel(nn.Module):
 
     def embed(self, x):
         x = self.top(self.blocks(self.stem(x)))
-        x = self.dropout(x.mean((2, 3)))
+        x = self.dropout(self.pool(x) if self.pool is not None else x.mean((2, 3)))
         return self.neck(x) if self.neck is not None else x
 
     def forward(self, x, labels, m):
@@ -499,6 +511,8 @@ def main():
                     help="epochs over which m ramps linearly from 0 (per step)")
     ap.add_argument("--subcenters", type=int, default=1)
     ap.add_argument("--neck", type=int, default=0, help="Dense + BN embedding size (0: none)")
+    ap.add_argument("--gem", type=float, default=None, help="GeM pooling with this starting p (default: average)")
+    ap.add_argument("--label-smoothing", type=float, default=0.0)
     ap.add_argument("--dropout", type=float, default=0.0)
     ap.add_argument("--drop-path", type=float, default=PICO["drop_path"],
                     help="final stochastic-depth rate (the model stage's drop_path)")
@@ -544,7 +558,7 @@ def main():
         f"in {time.perf_counter() - t0:.1f} s")
 
     PICO["drop_path"] = args.drop_path
-    model = RetrievalModel(classes, args.head, args.s, args.subcenters, args.dropout, args.neck)
+    model = RetrievalModel(classes, args.head, args.s, args.subcenters, args.dropout, args.neck, args.gem)
     model = model.to(memory_format=torch.channels_last)
     optimizer = KerasAdam(model.parameters())
     augment = Augment(args.img_size, args.flip, args.rrc_scale, args.jitter)
@@ -572,7 +586,7 @@ def main():
             if args.head == "arcface" and args.margin_warmup > 0:
                 m = args.m * min(1.0, step / (args.margin_warmup * steps))
             logits, plain = model(x, y, m)
-            loss = F.cross_entropy(logits, y)
+            loss = F.cross_entropy(logits, y, label_smoothing=args.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

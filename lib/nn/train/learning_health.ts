@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { EpochRecord } from "./fit.ts";
+import type { EpochRecord } from "./epoch_record.ts";
 
 /** One warning about a run. */
 export interface HealthWarning {

@@ -6,13 +6,8 @@
  * @module
  */
 import type { BackendFacts } from "../backend.ts";
-import {
-  bestEpochIndex,
-  type EpochRecord,
-  type Monitor,
-  type StepProgress,
-  type ValidationRecord,
-} from "./fit.ts";
+import { bestEpochIndex, type Monitor, type StepProgress } from "./fit.ts";
+import type { EpochRecord, ValidationRecord } from "./epoch_record.ts";
 
 /** train/history.json. */
 export interface TrainHistory {

@@ -9,7 +9,7 @@ import type { ImageDataset } from "../../image/image_dataset.ts";
 import type { KnnVoting } from "../../metrics/mod.ts";
 import { evaluateRetrieval } from "../evaluate/evaluate_retrieval.ts";
 import type { Predictor } from "../evaluate/predict_batches.ts";
-import type { ValidationRecord } from "./fit.ts";
+import type { ValidationRecord } from "./epoch_record.ts";
 
 /** Options of {@linkcode validateEpoch}. */
 export interface ValidateEpochOptions {

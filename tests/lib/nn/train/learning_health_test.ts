@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { EpochRecord } from "../../../../lib/nn/train/fit.ts";
+import type { EpochRecord } from "../../../../lib/nn/train/epoch_record.ts";
 import { learningHealth } from "../../../../lib/nn/train/learning_health.ts";
 
 const epoch = (
