@@ -15,7 +15,8 @@ export {
   loadCheckpoint,
   saveCheckpoint,
 } from "./checkpoint.ts";
-export { type EpochRecord, fit, TrainingDivergedError } from "./fit.ts";
+export { fit, TrainingDivergedError } from "./fit.ts";
+export type { EpochRecord, ValidationRecord } from "./epoch_record.ts";
 export { KerasAdam, type KerasAdamConfig } from "./keras_adam.ts";
 export { lrSchedule, type LrScheduleConfig } from "./lr_schedule.ts";
 export { createTrainer, type TrainerOptions } from "./trainer.ts";
