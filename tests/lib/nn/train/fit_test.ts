@@ -5,10 +5,10 @@ import { buildRetrievalModel } from "../../../../lib/nn/model/retrieval_model.ts
 import { createTrainer } from "../../../../lib/nn/train/trainer.ts";
 import {
   bestEpochIndex,
-  type EpochRecord,
   fit,
   stopsEarly,
 } from "../../../../lib/nn/train/fit.ts";
+import type { EpochRecord } from "../../../../lib/nn/train/epoch_record.ts";
 import { keyedRandom } from "../../../../lib/random/keyed_random.ts";
 
 const IMG = 16, CLASSES = 5, BATCH = 32, HOLDOUT = 100;
