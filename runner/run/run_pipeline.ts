@@ -9,9 +9,12 @@
 import type { ArtifactRef } from "../cache/artifact.ts";
 import type { Digest } from "../cache/digest.ts";
 import { linkOutput } from "../cache/link_output.ts";
+import { lockKindFor } from "../cache/lock_kind.ts";
+import type { RunRecord, RunWhere } from "../cache/run_record.ts";
 import {
   acquireStageLock,
   acquireStoreLock,
+  type LockKind,
   tryAcquireStageLock,
 } from "../cache/stage_lock.ts";
 import type { StaleReason } from "../cache/stale_reasons.ts";
@@ -36,7 +39,7 @@ import {
 
 /** Options of {@linkcode runPipeline}. */
 export interface RunOptions {
-  /** Stages that may run at once. @default 2 */
+  /** Stages that may run at once. @default 2, or 8 with the Slurm executor */
   jobs?: number;
   /** Re-run this stage and every stage after it, even if cached. */
   from?: string;
@@ -92,7 +95,8 @@ export async function runPipeline(
   const { cacheDir } = pipeline;
   await Deno.mkdir(cacheDir, { recursive: true });
   using _storeLock = await acquireStoreLock(cacheDir, false);
-  if (!options.dryRun) await removeStaleStaging(cacheDir);
+  const lockKind = lockKindFor(cacheDir, pipeline.cacheLocks);
+  if (!options.dryRun) await removeStaleStaging(cacheDir, lockKind);
 
   const selected = selectStages(pipeline, options);
   const forced = forcedStages(pipeline, options);
@@ -126,7 +130,11 @@ export async function runPipeline(
           evaluation.cached.artifact.tree,
         );
       }
-      finish(stage, { state: "cached" }, evaluation.key);
+      finish(stage, {
+        state: "cached",
+        source: "local",
+        ...whereOf(evaluation.cached.record),
+      }, evaluation.key);
       return;
     }
     artifacts.set(stage.name, undefined);
@@ -172,17 +180,25 @@ export async function runPipeline(
     evaluation: Evaluation,
   ): Promise<{ artifact: ArtifactRef; outcome: StageOutcome }> => {
     const key = evaluation.key!;
-    using _lock = await acquireStageLock(
+    using lock = await acquireStageLock(
       cacheDir,
       key,
-      (pid) => reporter.stageWaiting(stage.name, pid),
+      (pid, host) => reporter.stageWaiting(stage.name, pid, host),
+      { kind: lockKind },
     );
     // Another run may have finished this very key while we waited.
     const again = forced.has(stage.name)
       ? evaluation
       : await evaluateStage(stage, artifacts, state);
     if (again.cached) {
-      return { artifact: again.cached.artifact, outcome: { state: "cached" } };
+      return {
+        artifact: again.cached.artifact,
+        outcome: {
+          state: "cached",
+          source: "local",
+          ...whereOf(again.cached.record),
+        },
+      };
     }
     const ran = await executeStage(stage, {
       state,
@@ -197,7 +213,10 @@ export async function runPipeline(
       runId,
       reporter,
       confine: options.confine ?? "auto",
-      signal: options.signal,
+      // A lease lost to another run (this one stalled) ends the stage.
+      signal: options.signal
+        ? AbortSignal.any([options.signal, lock.lost])
+        : lock.lost,
     });
     if (ran.confinement === "unconfined") unconfined.push(stage.name);
     return {
@@ -208,12 +227,17 @@ export async function runPipeline(
         summary: ran.summary,
         output: ran.output,
         peakMemoryBytes: ran.peakMemoryBytes,
+        where: ran.where,
       },
     };
   };
 
   await schedule(evaluated, {
-    jobs: Math.max(1, options.jobs ?? 2),
+    // A cluster queues what it cannot run yet: more stages may be in flight.
+    jobs: Math.max(
+      1,
+      options.jobs ?? (pipeline.executor.kind === "slurm" ? 8 : 2),
+    ),
     run: (stage) =>
       runOne(stage).then(() => "done" as const, (error) => {
         if (!(error instanceof StageFailedError)) throw error;
@@ -256,7 +280,10 @@ function newRunId(): string {
  * Removes staging directories that no live run owns: a run killed mid-stage
  * leaves one behind, whatever key the next run computes for that stage.
  */
-async function removeStaleStaging(cacheDir: string): Promise<void> {
+async function removeStaleStaging(
+  cacheDir: string,
+  kind: LockKind,
+): Promise<void> {
   let names: string[];
   try {
     names = (await Array.fromAsync(Deno.readDir(`${cacheDir}/staging`))).map((
@@ -266,9 +293,13 @@ async function removeStaleStaging(cacheDir: string): Promise<void> {
     return;
   }
   for (const key of names) {
-    using lock = await tryAcquireStageLock(cacheDir, key);
+    using lock = await tryAcquireStageLock(cacheDir, key, { kind });
     if (lock) await removeTree(`${cacheDir}/staging/${key}`);
   }
+}
+
+function whereOf(record: RunRecord): { where?: RunWhere } {
+  return record.where ? { where: record.where } : {};
 }
 
 function describeReasons(reasons: readonly StaleReason[]): string {
