@@ -1,8 +1,11 @@
 /**
  * Runs a loaded pipeline: evaluates stages in dependency order, reuses cached
- * outputs, runs the rest (independent stages concurrently, up to `jobs`),
- * stops the dependants of a failed stage and lets unrelated branches finish.
- * A dry run (also what `status` shows) evaluates without running anything.
+ * outputs (pulling them from the remote cache on a local miss), runs the
+ * rest on the pipeline's executor (independent stages concurrently, up to
+ * `jobs`) and pushes what ran, stops the dependants of a failed stage and
+ * lets unrelated branches finish. A dry run (also what `status` shows)
+ * evaluates without running anything; a pull-only run fetches and runs
+ * nothing.
  *
  * @module
  */
@@ -10,7 +13,11 @@ import type { ArtifactRef } from "../cache/artifact.ts";
 import type { Digest } from "../cache/digest.ts";
 import { linkOutput } from "../cache/link_output.ts";
 import { lockKindFor } from "../cache/lock_kind.ts";
-import type { RunRecord, RunWhere } from "../cache/run_record.ts";
+import {
+  type RunRecord,
+  type RunWhere,
+  writeHead,
+} from "../cache/run_record.ts";
 import {
   acquireStageLock,
   acquireStoreLock,
@@ -29,6 +36,7 @@ import {
   type StageOutcome,
 } from "./run_reporter.ts";
 import { openRunState } from "./run_state.ts";
+import { openRemoteSession } from "./remote_session.ts";
 import { schedule } from "./schedule.ts";
 import { StageFailedError } from "./stage_failed_error.ts";
 import {
@@ -49,6 +57,8 @@ export interface RunOptions {
   force?: readonly string[];
   /** Evaluate and report what would run, without running anything. */
   dryRun?: boolean;
+  /** Take from the remote cache whatever is not cached here, and run nothing (`deno task pull`). */
+  pullOnly?: boolean;
   /** Where events go. @default a silent reporter */
   reporter?: RunReporter;
   /** Confine native code with bubblewrap where available. @default "auto" */
@@ -105,6 +115,7 @@ export async function runPipeline(
   );
   const state = await openRunState(pipeline, evaluated);
 
+  const remote = openRemoteSession(pipeline, reporter);
   reporter.planned(pipeline.stages.map((s) => s.name));
   const artifacts = new Map<string, ArtifactRef | undefined>();
   const results = new Map<string, StageResult>();
@@ -138,12 +149,27 @@ export async function runPipeline(
       return;
     }
     artifacts.set(stage.name, undefined);
-    if (options.dryRun) {
+    const { key } = evaluation;
+    const pullable = remote !== undefined && key !== undefined &&
+      !forced.has(stage.name);
+    if (pullable && (options.pullOnly || !selected.run.has(stage.name))) {
+      const pulled = await pullLocked(stage, key);
+      if (pulled) {
+        artifacts.set(stage.name, pulled.artifact);
+        await linkOutput(pipeline.outputsDir, stage.name, pulled.artifact.tree);
+        finish(stage, pulled.outcome, key);
+        return;
+      }
+    }
+    if (options.dryRun || options.pullOnly) {
       finish(stage, {
         state: "would-run",
         reasons: evaluation.reasons,
         blockers: evaluation.blockers,
-      }, evaluation.key);
+        ...(options.dryRun && pullable
+          ? { onRemote: await remote.has(key) }
+          : {}),
+      }, key);
       return;
     }
     if (evaluation.blockers.length > 0) {
@@ -175,6 +201,55 @@ export async function runPipeline(
     finish(stage, outcome, evaluation.key);
   };
 
+  /** The stage's run from the remote cache, pulled under its lock. */
+  const pullLocked = async (
+    stage: LoadedStage,
+    key: Digest,
+  ): Promise<{ artifact: ArtifactRef; outcome: StageOutcome } | undefined> => {
+    using _lock = await acquireStageLock(
+      cacheDir,
+      key,
+      (pid, host) => reporter.stageWaiting(stage.name, pid, host),
+      { kind: lockKind },
+    );
+    const again = await evaluateStage(stage, artifacts, state);
+    if (again.cached) {
+      return {
+        artifact: again.cached.artifact,
+        outcome: {
+          state: "cached",
+          source: "local",
+          ...whereOf(again.cached.record),
+        },
+      };
+    }
+    return await fromRemote(stage, key);
+  };
+
+  /** Pulls the stage's run (the caller holds its lock) and takes it when whole. */
+  const fromRemote = async (
+    stage: LoadedStage,
+    key: Digest,
+  ): Promise<{ artifact: ArtifactRef; outcome: StageOutcome } | undefined> => {
+    if (
+      !remote ||
+      !(await remote.pull(stage.name, key, { cacheDir, store: state.store }))
+    ) {
+      return undefined;
+    }
+    const pulled = await evaluateStage(stage, artifacts, state);
+    if (!pulled.cached) return undefined; // a referenced file differs here
+    await writeHead(cacheDir, state.pipelineId, stage.name, key);
+    return {
+      artifact: pulled.cached.artifact,
+      outcome: {
+        state: "cached",
+        source: "remote",
+        ...whereOf(pulled.cached.record),
+      },
+    };
+  };
+
   const executeLocked = async (
     stage: LoadedStage,
     evaluation: Evaluation,
@@ -200,6 +275,10 @@ export async function runPipeline(
         },
       };
     }
+    if (!forced.has(stage.name)) {
+      const pulled = await fromRemote(stage, key);
+      if (pulled) return pulled;
+    }
     const ran = await executeStage(stage, {
       state,
       key,
@@ -219,6 +298,7 @@ export async function runPipeline(
         : lock.lost,
     });
     if (ran.confinement === "unconfined") unconfined.push(stage.name);
+    remote?.push(key, cacheDir, state.store);
     return {
       artifact: ran.artifact,
       outcome: {
@@ -258,6 +338,7 @@ export async function runPipeline(
       } ran unconfined (apt-get install bubblewrap)`,
     );
   }
+  await remote?.flush();
   await state.statCache.save();
   const stages = pipeline.stages.map((s) => results.get(s.name)!);
   return {
@@ -298,8 +379,13 @@ async function removeStaleStaging(
   }
 }
 
-function whereOf(record: RunRecord): { where?: RunWhere } {
-  return record.where ? { where: record.where } : {};
+function whereOf(
+  record: RunRecord,
+): { where?: RunWhere; pulledFrom?: string } {
+  return {
+    ...(record.where ? { where: record.where } : {}),
+    ...(record.pulled ? { pulledFrom: record.pulled.from } : {}),
+  };
 }
 
 function describeReasons(reasons: readonly StaleReason[]): string {

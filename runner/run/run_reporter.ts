@@ -19,6 +19,8 @@ export type StageOutcome =
     source?: "local" | "remote";
     /** Where the cached run ran, when its record says. */
     where?: RunWhere;
+    /** The remote cache its record was pulled from, in this run or an earlier one. */
+    pulledFrom?: string;
   }
   | {
     state: "ran";
