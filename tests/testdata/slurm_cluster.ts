@@ -206,7 +206,8 @@ async function killByPidFile(path: string): Promise<void> {
   }
   for (let i = 0; i < 40; i++) {
     try {
-      await Deno.stat(`/proc/${pid}`);
+      const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return;
     } catch {
       return;
     }

@@ -303,6 +303,10 @@ function sbatchArgs(
     `--job-name=${options.jobName}`,
     `--output=${slurmOutput}`,
     `--chdir=${options.sandbox.cwd}`,
+    // A job lost with its node ends as NODE_FAIL (the run says so, and a
+    // re-run resumes from checkpoints) instead of restarting behind the
+    // runner's back into a job folder it is still reading.
+    "--no-requeue",
     // Only what the job needs crosses into it (never, say, a cache token).
     `--export=${
       [
