@@ -381,7 +381,7 @@ async function gc(pipeline: Pipeline, dryRun: boolean): Promise<number> {
     `${verb} ${report.objects} objects (${
       (report.bytes / 1e6).toFixed(1)
     } MB), ${report.records} run records, ` +
-      `${report.trees} trees, ${report.staging} staging directories; kept ${report.keptObjects} objects`,
+      `${report.trees} trees, ${report.staging} staging directories, ${report.jobs} job folders; kept ${report.keptObjects} objects`,
   );
   return 0;
 }
