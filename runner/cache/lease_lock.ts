@@ -12,11 +12,11 @@
  * clock, so clock skew between hosts never matters. Breaking a lease goes
  * through a second exclusive file, so two waiters never both take over. A
  * holder whose lease was broken (it stalled past `staleMs`) notices at its
- * next heartbeat and is told through {@linkcode StageLock.lost}.
+ * next heartbeat and is told through {@linkcode HeldLock.lost}.
  *
  * @module
  */
-import type { StageLock } from "./stage_lock.ts";
+import type { HeldLock } from "./held_lock.ts";
 
 /** Options of {@linkcode acquireLease}. */
 export interface LeaseOptions {
@@ -163,7 +163,7 @@ async function breakLease(
 async function createLease(
   path: string,
   heartbeatMs: number,
-): Promise<StageLock | undefined> {
+): Promise<HeldLock | undefined> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { createNew: true, write: true });
@@ -230,7 +230,7 @@ export async function acquireLease(
   path: string,
   onWait?: (holder: LeaseHolder | undefined) => void,
   options: LeaseOptions = {},
-): Promise<StageLock> {
+): Promise<HeldLock> {
   const watch = new StaleWatch(options.staleMs ?? 30_000);
   let waited = false;
   while (true) {
@@ -253,7 +253,7 @@ export async function acquireLease(
 export async function tryAcquireLease(
   path: string,
   options: LeaseOptions = {},
-): Promise<StageLock | undefined> {
+): Promise<HeldLock | undefined> {
   const heartbeatMs = options.heartbeatMs ?? 5_000;
   const lock = await createLease(path, heartbeatMs);
   if (lock) return lock;

@@ -10,6 +10,7 @@
  * @module
  */
 import type { Digest } from "./digest.ts";
+import type { HeldLock } from "./held_lock.ts";
 import {
   acquireLease,
   type LeaseOptions,
@@ -17,12 +18,7 @@ import {
 } from "./lease_lock.ts";
 
 /** A held lock; release it with `release()` (or `using`). */
-export interface StageLock extends Disposable {
-  /** Releases the lock. */
-  release(): void;
-  /** Aborted when the lock was lost (a lease taken over after this process stalled); never for flock. */
-  readonly lost: AbortSignal;
-}
+export type StageLock = HeldLock;
 
 /** How stage locks are taken: flock(2) on one host, lease files across hosts. */
 export type LockKind = "flock" | "lease";
