@@ -14,12 +14,6 @@ import type { Digest } from "../cache/digest.ts";
 import { linkOutput } from "../cache/link_output.ts";
 import { lockKindFor } from "../cache/lock_kind.ts";
 import {
-  type RunRecord,
-  type RunWhere,
-  writeHead,
-} from "../cache/run_record.ts";
-import {
-  acquireStageLock,
   acquireStoreLock,
   type LockKind,
   tryAcquireStageLock,
@@ -28,14 +22,14 @@ import type { StaleReason } from "../cache/stale_reasons.ts";
 import { removeTree } from "../cache/tree.ts";
 import type { LoadedStage, Pipeline } from "../pipeline/load_pipeline.ts";
 import { displayPath } from "../paths.ts";
-import { evaluateStage, type Evaluation } from "./evaluate_stage.ts";
-import { executeStage } from "./execute_stage.ts";
+import { evaluateStage } from "./evaluate_stage.ts";
 import {
   type RunReporter,
   SILENT_REPORTER,
   type StageOutcome,
 } from "./run_reporter.ts";
 import { openRunState } from "./run_state.ts";
+import { LockedStages, whereOf } from "./locked_stages.ts";
 import { openRemoteSession } from "./remote_session.ts";
 import { schedule } from "./schedule.ts";
 import { StageFailedError } from "./stage_failed_error.ts";
@@ -152,8 +146,11 @@ export async function runPipeline(
     const { key } = evaluation;
     const pullable = remote !== undefined && key !== undefined &&
       !forced.has(stage.name);
-    if (pullable && (options.pullOnly || !selected.run.has(stage.name))) {
-      const pulled = await pullLocked(stage, key);
+    if (
+      pullable && !options.dryRun &&
+      (options.pullOnly || !selected.run.has(stage.name))
+    ) {
+      const pulled = await locked.pull(stage, key);
       if (pulled) {
         artifacts.set(stage.name, pulled.artifact);
         await linkOutput(pipeline.outputsDir, stage.name, pulled.artifact.tree);
@@ -195,122 +192,24 @@ export async function runPipeline(
         },
       );
     }
-    const { artifact, outcome } = await executeLocked(stage, evaluation);
+    const { artifact, outcome } = await locked.execute(stage, evaluation);
     artifacts.set(stage.name, artifact);
     await linkOutput(pipeline.outputsDir, stage.name, artifact.tree);
     finish(stage, outcome, evaluation.key);
   };
 
-  /** The stage's run from the remote cache, pulled under its lock. */
-  const pullLocked = async (
-    stage: LoadedStage,
-    key: Digest,
-  ): Promise<{ artifact: ArtifactRef; outcome: StageOutcome } | undefined> => {
-    using _lock = await acquireStageLock(
-      cacheDir,
-      key,
-      (pid, host) => reporter.stageWaiting(stage.name, pid, host),
-      { kind: lockKind },
-    );
-    const again = await evaluateStage(stage, artifacts, state);
-    if (again.cached) {
-      return {
-        artifact: again.cached.artifact,
-        outcome: {
-          state: "cached",
-          source: "local",
-          ...whereOf(again.cached.record),
-        },
-      };
-    }
-    return await fromRemote(stage, key);
-  };
-
-  /** Pulls the stage's run (the caller holds its lock) and takes it when whole. */
-  const fromRemote = async (
-    stage: LoadedStage,
-    key: Digest,
-  ): Promise<{ artifact: ArtifactRef; outcome: StageOutcome } | undefined> => {
-    if (
-      !remote ||
-      !(await remote.pull(stage.name, key, { cacheDir, store: state.store }))
-    ) {
-      return undefined;
-    }
-    const pulled = await evaluateStage(stage, artifacts, state);
-    if (!pulled.cached) return undefined; // a referenced file differs here
-    await writeHead(cacheDir, state.pipelineId, stage.name, key);
-    return {
-      artifact: pulled.cached.artifact,
-      outcome: {
-        state: "cached",
-        source: "remote",
-        ...whereOf(pulled.cached.record),
-      },
-    };
-  };
-
-  const executeLocked = async (
-    stage: LoadedStage,
-    evaluation: Evaluation,
-  ): Promise<{ artifact: ArtifactRef; outcome: StageOutcome }> => {
-    const key = evaluation.key!;
-    using lock = await acquireStageLock(
-      cacheDir,
-      key,
-      (pid, host) => reporter.stageWaiting(stage.name, pid, host),
-      { kind: lockKind },
-    );
-    // Another run may have finished this very key while we waited.
-    const again = forced.has(stage.name)
-      ? evaluation
-      : await evaluateStage(stage, artifacts, state);
-    if (again.cached) {
-      return {
-        artifact: again.cached.artifact,
-        outcome: {
-          state: "cached",
-          source: "local",
-          ...whereOf(again.cached.record),
-        },
-      };
-    }
-    if (!forced.has(stage.name)) {
-      const pulled = await fromRemote(stage, key);
-      if (pulled) return pulled;
-    }
-    const ran = await executeStage(stage, {
-      state,
-      key,
-      facets: {
-        ...evaluation.facets,
-        inputs: evaluation.facets.inputs as Record<string, Digest>,
-      },
-      reasons: evaluation.reasons,
-      upstream: artifacts,
-      fresh: forced.has(stage.name),
-      runId,
-      reporter,
-      confine: options.confine ?? "auto",
-      // A lease lost to another run (this one stalled) ends the stage.
-      signal: options.signal
-        ? AbortSignal.any([options.signal, lock.lost])
-        : lock.lost,
-    });
-    if (ran.confinement === "unconfined") unconfined.push(stage.name);
-    remote?.push(key, cacheDir, state.store);
-    return {
-      artifact: ran.artifact,
-      outcome: {
-        state: "ran",
-        durationMs: ran.durationMs,
-        summary: ran.summary,
-        output: ran.output,
-        peakMemoryBytes: ran.peakMemoryBytes,
-        where: ran.where,
-      },
-    };
-  };
+  const locked = new LockedStages({
+    state,
+    artifacts,
+    forced,
+    remote,
+    lockKind,
+    reporter,
+    runId,
+    confine: options.confine ?? "auto",
+    signal: options.signal,
+    unconfined,
+  });
 
   await schedule(evaluated, {
     // A cluster queues what it cannot run yet: more stages may be in flight.
@@ -377,15 +276,6 @@ async function removeStaleStaging(
     using lock = await tryAcquireStageLock(cacheDir, key, { kind });
     if (lock) await removeTree(`${cacheDir}/staging/${key}`);
   }
-}
-
-function whereOf(
-  record: RunRecord,
-): { where?: RunWhere; pulledFrom?: string } {
-  return {
-    ...(record.where ? { where: record.where } : {}),
-    ...(record.pulled ? { pulledFrom: record.pulled.from } : {}),
-  };
 }
 
 function describeReasons(reasons: readonly StaleReason[]): string {

@@ -11,11 +11,11 @@
 import { removeTree } from "../../cache/tree.ts";
 import { acceptJobExit, terminalSafe } from "../child_output.ts";
 import type { SandboxOptions } from "../sandbox.ts";
-import {
-  createStageOutput,
-  type LineSplitter,
-  lineSplitter,
-} from "../stage_output.ts";
+import { createStageOutput, lineSplitter } from "../stage_output.ts";
+import { FileTail } from "./_file_tail.ts";
+import { batchScript, sbatchArgs, type SlurmRequest } from "./sbatch_args.ts";
+
+export type { SlurmRequest } from "./sbatch_args.ts";
 import type {
   StageProcessOptions,
   StageProcessResult,
@@ -35,22 +35,6 @@ import {
 /** The job program Slurm runs on the node. */
 export const SLURM_JOB_PROGRAM = new URL("./_slurm_job.ts", import.meta.url)
   .pathname;
-
-/** What a job asks Slurm for. */
-export interface SlurmRequest {
-  /** `--cpus-per-task`. */
-  cpus?: number;
-  /** `--mem`, rounded up to MiB. */
-  memoryBytes?: number;
-  /** `--time`, rounded up to minutes. */
-  timeMs?: number;
-  /** `--gres=gpu:N`. */
-  gpus?: number;
-  /** `--partition`. */
-  partition?: string;
-  /** More sbatch arguments, as the pipeline file gives them. */
-  sbatchArgs?: readonly string[];
-}
 
 /** Options of {@linkcode runSlurmStageProcess}. */
 export interface SlurmStageProcessOptions
@@ -143,27 +127,26 @@ export async function runSlurmStageProcess(
   const script = `${jobDir}/${JOB_FILES.script}`;
   await Deno.writeTextFile(
     script,
-    [
-      "#!/bin/sh",
-      `exec ${
-        [
-          Deno.execPath(),
-          "run",
-          "--allow-all",
-          "--no-prompt",
-          `--config=${options.sandbox.configPath}`,
-          "--cached-only",
-          "--frozen",
-          SLURM_JOB_PROGRAM,
-          jobDir,
-        ].map(shellQuote).join(" ")
-      }`,
-      "",
-    ].join("\n"),
+    batchScript([
+      Deno.execPath(),
+      "run",
+      "--allow-all",
+      "--no-prompt",
+      `--config=${options.sandbox.configPath}`,
+      "--cached-only",
+      "--frozen",
+      SLURM_JOB_PROGRAM,
+      jobDir,
+    ]),
     { mode: 0o555 },
   );
   const jobId = await submitJob(
-    sbatchArgs(options, `${jobDir}/${JOB_FILES.slurmOutput}`),
+    sbatchArgs(options.request, {
+      jobName: options.jobName,
+      cwd: options.sandbox.cwd,
+      envNames: options.sandbox.envNames,
+      slurmOutput: `${jobDir}/${JOB_FILES.slurmOutput}`,
+    }),
     script,
   );
   await Deno.writeTextFile(`${jobDir}/${JOB_FILES.jobId}`, `${jobId}\n`);
@@ -294,47 +277,6 @@ async function cancelLeftover(jobDir: string): Promise<void> {
   }
 }
 
-function sbatchArgs(
-  options: SlurmStageProcessOptions,
-  slurmOutput: string,
-): string[] {
-  const { request } = options;
-  const args = [
-    `--job-name=${options.jobName}`,
-    `--output=${slurmOutput}`,
-    `--chdir=${options.sandbox.cwd}`,
-    // A job lost with its node ends as NODE_FAIL (the run says so, and a
-    // re-run resumes from checkpoints) instead of restarting behind the
-    // runner's back into a job folder it is still reading.
-    "--no-requeue",
-    // Only what the job needs crosses into it (never, say, a cache token).
-    `--export=${
-      [
-        "PATH",
-        "HOME",
-        "LANG",
-        "DENO_DIR",
-        "XDG_CACHE_HOME",
-        "SLURM_CONF",
-        ...options.sandbox.envNames,
-      ].filter((name, i, all) =>
-        all.indexOf(name) === i && Deno.env.get(name) !== undefined
-      ).join(",") || "NONE"
-    }`,
-  ];
-  if (request.cpus !== undefined) args.push(`--cpus-per-task=${request.cpus}`);
-  if (request.memoryBytes !== undefined) {
-    args.push(`--mem=${Math.ceil(request.memoryBytes / 2 ** 20)}M`);
-  }
-  if (request.timeMs !== undefined) {
-    args.push(`--time=${Math.max(1, Math.ceil(request.timeMs / 60_000))}`);
-  }
-  if (request.gpus) args.push(`--gres=gpu:${request.gpus}`);
-  if (request.partition) args.push(`--partition=${request.partition}`);
-  args.push(...(request.sbatchArgs ?? []));
-  return args;
-}
-
 /** Reads the job's exit file, looking again for a while if the job ended and it is not there yet. */
 async function readExit(
   jobDir: string,
@@ -378,42 +320,4 @@ function signalName(signal: number | undefined): Deno.Signal | null {
     15: "SIGTERM",
   };
   return signal ? names[signal] ?? null : null;
-}
-
-function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`;
-}
-
-/**
- * Reads what was appended to a file another host writes: each read opens
- * it afresh (close-to-open consistency shows what the writer flushed).
- */
-class FileTail {
-  #offset = 0;
-  #buffer = new Uint8Array(1 << 16);
-  constructor(readonly path: string, readonly lines: LineSplitter) {}
-
-  async read(): Promise<void> {
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(this.path, { read: true });
-    } catch {
-      return; // not created yet
-    }
-    try {
-      await file.seek(this.#offset, Deno.SeekMode.Start);
-      while (true) {
-        const n = await file.read(this.#buffer);
-        if (n === null || n === 0) break;
-        this.#offset += n;
-        this.lines.push(this.#buffer.slice(0, n));
-      }
-    } finally {
-      file.close();
-    }
-  }
-
-  end(): void {
-    this.lines.end();
-  }
 }

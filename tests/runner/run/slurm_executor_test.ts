@@ -402,7 +402,7 @@ stages:
         },
       );
       await t.step(
-        "a job lost with its node fails the stage with NODE_FAIL; an interrupted run cancels its job",
+        "a job lost with its node fails the stage with NODE_FAIL; an interrupted run cancels its job; the job of a killed runner is cancelled by the next run",
         async () => {
           const dir = await makeToyProject(`name: lost
 executor: slurm
@@ -484,6 +484,28 @@ stages:
               await slurm("scontrol", "show", "job", "-o", jobId),
               /JobState=CANCELLED/,
             );
+
+            // A runner killed outright leaves its job running; the next run
+            // that takes the stage's lock cancels it before submitting anew.
+            const killed = spawnCli(dir, "run");
+            await waitFor("cat to start a third time", catStarted, 60_000);
+            const orphan = await catJob();
+            killed.child.kill("SIGKILL");
+            await killed.done;
+            assert.match(
+              await slurm("scontrol", "show", "job", "-o", orphan),
+              /JobState=RUNNING/,
+            );
+            const next = spawnCli(dir, "run");
+            await waitFor("the leftover job to be replaced", async () => {
+              const now = await catJob().catch(() => orphan);
+              return now !== orphan &&
+                /JobState=CANCELLED/.test(
+                  await slurm("scontrol", "show", "job", "-o", orphan),
+                );
+            }, 60_000);
+            next.child.kill("SIGINT");
+            assert.equal((await next.done).code, 130);
           } finally {
             await removeToy(dir);
           }
