@@ -20,6 +20,7 @@ import { executeStage } from "./execute_stage.ts";
 import type { RemoteSession } from "./remote_session.ts";
 import type { RunReporter, StageOutcome } from "./run_reporter.ts";
 import type { RunState } from "./run_state.ts";
+import { StageFailedError } from "./stage_failed_error.ts";
 
 /** A stage's artifact and how the run got it. */
 export interface StageArtifact {
@@ -106,6 +107,22 @@ export class LockedStages {
       confine: this.#context.confine,
       // A lease lost to another run (this one stalled) ends the stage.
       signal: signal ? AbortSignal.any([signal, lock.lost]) : lock.lost,
+    }).catch((error) => {
+      if (!lock.lost.aborted || !(error instanceof StageFailedError)) {
+        throw error;
+      }
+      throw new StageFailedError(
+        stage.name,
+        `Stage "${stage.name}" was stopped: ${
+          (lock.lost.reason as Error).message
+        }`,
+        {
+          ...error.options,
+          hint:
+            "another run took over its lock; run again, and keep the runner's host from stalling (a suspended laptop, an overloaded login node)",
+          cause: error,
+        },
+      );
     });
     if (ran.confinement === "unconfined") {
       this.#context.unconfined.push(stage.name);

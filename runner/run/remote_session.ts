@@ -87,8 +87,15 @@ export class RemoteSession {
       try {
         await pushRun(this.remote, record, store, this.#replace);
       } catch (error) {
-        if (!(error instanceof RemoteCacheError)) throw error;
-        this.#fail(error);
+        if (error instanceof RemoteCacheError) this.#fail(error);
+        else {
+          // The stage's result stands; only sharing it failed.
+          this.#reporter.warn(
+            `stage "${record.facets.stage}" was not pushed: ${
+              (error as Error).message
+            }`,
+          );
+        }
       }
     })());
   }
