@@ -13,7 +13,7 @@ import type { Digest } from "../cache/digest.ts";
 import type { StaleReason } from "../cache/stale_reasons.ts";
 import { removeTree } from "../cache/tree.ts";
 import type { RunWhere } from "../cache/run_record.ts";
-import { SlurmError } from "../child/slurm/mod.ts";
+import { SlurmError } from "../child/slurm/slurm_client.ts";
 import type { StageProcessResult } from "../child/stage_process.ts";
 import { isBuiltinStage } from "../builtin_stages.ts";
 import type { LoadedStage } from "../pipeline/load_pipeline.ts";

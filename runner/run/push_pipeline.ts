@@ -6,12 +6,10 @@
  * @module
  */
 import { digestBytes } from "../cache/digest.ts";
-import { pushRun } from "../cache/push_run.ts";
 import { RemoteCacheError } from "../cache/remote_cache.ts";
 import { readHeads, readRunRecord } from "../cache/run_record.ts";
 import { Store } from "../cache/store.ts";
 import type { Pipeline } from "../pipeline/load_pipeline.ts";
-import { openRemoteSession } from "./remote_session.ts";
 import { SILENT_REPORTER } from "./run_reporter.ts";
 
 /** What `push` did. */
@@ -30,6 +28,9 @@ export interface PushReport {
  * @throws {RemoteCacheError} when there is no remote, it is read-only, or a push fails.
  */
 export async function pushPipeline(pipeline: Pipeline): Promise<PushReport> {
+  // Loaded only when pushing: every run loads this module through mod.ts.
+  const { openRemoteSession } = await import("./remote_session.ts");
+  const { pushRun } = await import("../cache/push_run.ts");
   const session = openRemoteSession(pipeline, SILENT_REPORTER);
   if (!session) {
     throw new RemoteCacheError(

@@ -30,7 +30,6 @@ import {
 } from "./run_reporter.ts";
 import { openRunState } from "./run_state.ts";
 import { LockedStages, whereOf } from "./locked_stages.ts";
-import { openRemoteSession } from "./remote_session.ts";
 import { schedule } from "./schedule.ts";
 import { StageFailedError } from "./stage_failed_error.ts";
 import {
@@ -109,7 +108,13 @@ export async function runPipeline(
   );
   const state = await openRunState(pipeline, evaluated);
 
-  const remote = openRemoteSession(pipeline, reporter);
+  // Loaded only with a remote: a run without one never pays for it.
+  const remote = pipeline.remote
+    ? (await import("./remote_session.ts")).openRemoteSession(
+      pipeline,
+      reporter,
+    )
+    : undefined;
   reporter.planned(pipeline.stages.map((s) => s.name));
   const artifacts = new Map<string, ArtifactRef | undefined>();
   const results = new Map<string, StageResult>();

@@ -11,11 +11,7 @@ import type { Digest } from "../cache/digest.ts";
 import type { RunWhere } from "../cache/run_record.ts";
 import { childBaseEnv } from "../child/child_env.ts";
 import type { SandboxPermissions } from "../child/sandbox.ts";
-import {
-  runSlurmStageProcess,
-  type SlurmJobEnd,
-  type SlurmJobState,
-} from "../child/slurm/mod.ts";
+import type { SlurmJobEnd, SlurmJobState } from "../child/slurm/mod.ts";
 import type { StageEvent, StageJob } from "../child/stage_protocol.ts";
 import {
   runStageProcess,
@@ -99,6 +95,8 @@ export async function runOnExecutor(
       // of memory is the node's, applied by the job program there.
       const memoryBytes = stage.resources.memoryBytes ??
         stage.description.resources.memoryBytes;
+      // Loaded only for a Slurm run: a local run never pays for it.
+      const { runSlurmStageProcess } = await import("../child/slurm/mod.ts");
       const outcome = await runSlurmStageProcess({
         // The runner computed the facts in the key; the node must agree.
         job: request.facts === undefined
