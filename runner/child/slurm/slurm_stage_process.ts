@@ -225,8 +225,17 @@ export async function runSlurmStageProcess(
     await Promise.all([stdout.read(), stderr.read()]);
     stdout.end();
     stderr.end();
-    const notice = await slurmNotice(`${jobDir}/${JOB_FILES.slurmOutput}`);
-    if (notice) note(notice);
+    const slurmOutput = await readSlurmOutput(
+      `${jobDir}/${JOB_FILES.slurmOutput}`,
+    );
+    const notice = slurmNotice(slurmOutput);
+    if (!exit) {
+      // The job program itself failed (or never started): its own words are
+      // in Slurm's output file.
+      for (const line of slurmOutput.trim().split("\n").slice(-10)) {
+        if (line) note(terminalSafe(line, 2_000));
+      }
+    } else if (notice) note(notice);
     const end: SlurmJobEnd = {
       jobId,
       state: last.state,
@@ -297,17 +306,21 @@ async function readExit(
   }
 }
 
-/** slurmstepd's last `*** … ***` notice in the job's output, if any. */
-async function slurmNotice(path: string): Promise<string | undefined> {
+/** Slurm's output file of the job (the job program's own output and slurmstepd's notices). */
+async function readSlurmOutput(path: string): Promise<string> {
   try {
-    const text = await Deno.readTextFile(path);
-    const notices = [...text.matchAll(/\*\*\* (.+?) \*\*\*/g)].map((m) => m[1]);
-    return notices.length > 0
-      ? terminalSafe(notices[notices.length - 1], 300)
-      : undefined;
+    return await Deno.readTextFile(path);
   } catch {
-    return undefined;
+    return "";
   }
+}
+
+/** slurmstepd's last `*** … ***` notice in the job's output, if any. */
+function slurmNotice(text: string): string | undefined {
+  const notices = [...text.matchAll(/\*\*\* (.+?) \*\*\*/g)].map((m) => m[1]);
+  return notices.length > 0
+    ? terminalSafe(notices[notices.length - 1], 300)
+    : undefined;
 }
 
 function signalName(signal: number | undefined): Deno.Signal | null {
