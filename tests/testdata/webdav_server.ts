@@ -15,7 +15,7 @@ export interface WebdavServer {
   dataDir: string;
   /** Stops the server (what it stored stays until `remove`). */
   stop(): Promise<void>;
-  /** Stops the server and removes its folders. */
+  /** Stops the server and removes its folders (a `dataDir` given in the options stays). */
   remove(): Promise<void>;
 }
 
@@ -117,7 +117,6 @@ http {
   const remove = async () => {
     await stop();
     await Deno.remove(prefix, { recursive: true }).catch(() => {});
-    if (options.dataDir === undefined) return;
   };
   if (!up) {
     await stop();

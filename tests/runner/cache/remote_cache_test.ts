@@ -20,6 +20,15 @@ if (unavailable) {
   console.log(`  skipping the remote cache tests: ${unavailable}`);
 }
 
+/** Temporary folders the current test made. */
+const made: string[] = [];
+
+async function tempDir(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "remote-cache-test-" });
+  made.push(dir);
+  return dir;
+}
+
 function remoteTest(
   name: string,
   fn: (server: { url: string; dataDir: string }) => Promise<void>,
@@ -35,13 +44,18 @@ function remoteTest(
         await fn(server);
       } finally {
         await server.remove();
+        for (const dir of made.splice(0)) {
+          await new Deno.Command("chmod", { args: ["-R", "u+w", dir] })
+            .output();
+          await Deno.remove(dir, { recursive: true });
+        }
       }
     },
   });
 }
 
 async function storeWith(text: string) {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const store = new Store(dir);
   return { dir, store, digest: await store.putBytes(text) };
 }
@@ -59,7 +73,7 @@ remoteTest(
     await new Promise((r) => setTimeout(r, 1_100));
     await remote.pushObject(a.digest, a.store.objectPath(a.digest));
     assert.deepEqual((await Deno.stat(served)).mtime, before, "not sent again");
-    const b = new Store(await Deno.makeTempDir());
+    const b = new Store(await tempDir());
     await remote.pullObject(b, a.digest);
     assert.deepEqual(await b.read(a.digest), await a.store.read(a.digest));
     await remote.pushRecord("c".repeat(64), JSON.stringify({ hello: 1 }));
@@ -82,7 +96,7 @@ remoteTest(
       ]
     ) {
       await damage();
-      const b = new Store(await Deno.makeTempDir());
+      const b = new Store(await tempDir());
       const error = await remote.pullObject(b, a.digest).catch((e) => e);
       assert.ok(error instanceof RemoteCacheError, String(error));
       assert.equal(error.failure, "corrupt");
@@ -165,7 +179,7 @@ remoteTest(
       summary: null,
     };
     await remote.pushRecord(key, JSON.stringify(record));
-    const local = await Deno.makeTempDir();
+    const local = await tempDir();
     const error = await pullRun(remote, key, {
       cacheDir: local,
       store: new Store(local),
