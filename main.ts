@@ -3,7 +3,10 @@
  *
  *     deno task run [pipeline.yaml] [--jobs N] [--from STAGE] [--only STAGE]
  *                   [--force STAGE]… [--dry-run] [--cache DIR] [--no-bwrap]
+ *                   [--executor local|slurm] [--remote URL] [--no-remote]
+ *                   [--remote-read-only]
  *     deno task status [pipeline.yaml] [--cache DIR]
+ *     deno task push [pipeline.yaml]     deno task pull [pipeline.yaml]
  *     deno task gc [pipeline.yaml] [--dry-run] [--cache DIR]
  *
  * Exit codes: 0 success, 1 a stage failed, 2 the pipeline file or the command
@@ -17,13 +20,17 @@ import {
   ConfigError,
   createTerminalReporter,
   displayPath,
+  type ExecutorConfig,
   formatDuration,
   formatError,
   formatGrant,
   formatReason,
+  formatWhere,
   grantNotes,
   loadPipeline,
   type Pipeline,
+  pushPipeline,
+  type RemoteConfig,
   runPipeline,
   type RunSummary,
 } from "./mod.ts";
@@ -31,6 +38,8 @@ import {
 const USAGE = `Usage:
   deno task run [pipeline.yaml] [options]     run the pipeline (cached stages are reused)
   deno task status [pipeline.yaml]            show which stages are cached, and why the others are not
+  deno task push [pipeline.yaml]              send the latest run of every stage to the remote cache
+  deno task pull [pipeline.yaml]              fetch from the remote cache what is not cached here (runs nothing)
   deno task gc [pipeline.yaml] [--dry-run]    remove cache entries the pipeline no longer references
 
 Options of run:
@@ -40,7 +49,11 @@ Options of run:
   --force STAGE      re-run STAGE even if cached (repeatable)
   --dry-run          print what would run, run nothing
   --cache DIR        cache directory (default: the pipeline's cache:, else .cache beside it)
-  --no-bwrap         do not confine native code with bubblewrap`;
+  --no-bwrap         do not confine native code with bubblewrap
+  --executor NAME    local (child processes here) or slurm (one Slurm job per stage)
+  --remote URL       the remote cache (default: the pipeline's remote:)
+  --no-remote        use no remote cache
+  --remote-read-only pull from the remote cache, never push`;
 
 const LOG_TAIL_LINES = 15;
 
@@ -52,6 +65,10 @@ const OPTIONS = {
   "dry-run": { type: "boolean" },
   cache: { type: "string" },
   "no-bwrap": { type: "boolean" },
+  executor: { type: "string" },
+  remote: { type: "string" },
+  "no-remote": { type: "boolean" },
+  "remote-read-only": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -93,13 +110,34 @@ export async function main(args: readonly string[]): Promise<number> {
     );
     return 2;
   }
+  if (
+    values.executor !== undefined &&
+    values.executor !== "local" && values.executor !== "slurm"
+  ) {
+    console.error(
+      `Cannot use --executor ${values.executor}: give local or slurm`,
+    );
+    return 2;
+  }
+  if (
+    values.remote !== undefined && !/^https?:\/\/[^/\s]+/.test(values.remote)
+  ) {
+    console.error(
+      `Cannot use --remote ${values.remote}: give an http:// or https:// URL`,
+    );
+    return 2;
+  }
   const file = positionals[0] ?? "pipeline.yaml";
   // A plan (status, --dry-run) is shown even where data is still missing.
-  const planOnly = command === "status" || values["dry-run"] === true;
-  const pipeline = await loadPipeline(file, {
-    cacheDir: values.cache,
-    requireData: !planOnly,
-  });
+  const planOnly = command === "status" || command === "pull" ||
+    values["dry-run"] === true;
+  const pipeline = withOverrides(
+    await loadPipeline(file, {
+      cacheDir: values.cache,
+      requireData: !planOnly,
+    }),
+    values,
+  );
   switch (command) {
     case "run":
       return await run(pipeline, {
@@ -112,12 +150,47 @@ export async function main(args: readonly string[]): Promise<number> {
       });
     case "status":
       return await status(pipeline);
+    case "push":
+      return await push(pipeline);
+    case "pull":
+      return await pull(pipeline);
     case "gc":
       return await gc(pipeline, values["dry-run"] ?? false);
     default:
       console.error(`Cannot run unknown command "${command}"\n\n${USAGE}`);
       return 2;
   }
+}
+
+/** The pipeline with the command line's executor and remote in place of the file's. */
+function withOverrides(
+  pipeline: Pipeline,
+  values: {
+    executor?: string;
+    remote?: string;
+    "no-remote"?: boolean;
+    "remote-read-only"?: boolean;
+  },
+): Pipeline {
+  let executor: ExecutorConfig = pipeline.executor;
+  if (values.executor === "local") executor = { kind: "local" };
+  if (values.executor === "slurm" && executor.kind !== "slurm") {
+    executor = { kind: "slurm", sbatchArgs: [] };
+  }
+  let remote: RemoteConfig | undefined = pipeline.remote;
+  if (values.remote !== undefined) {
+    remote = {
+      ...remote,
+      url: values.remote,
+      readOnly: remote?.readOnly ?? false,
+    };
+  }
+  if (remote && values["remote-read-only"]) {
+    remote = { ...remote, readOnly: true };
+  }
+  if (values["no-remote"]) remote = undefined;
+  const { remote: _, ...rest } = pipeline;
+  return { ...rest, executor, ...(remote ? { remote } : {}) };
 }
 
 async function run(
@@ -214,10 +287,18 @@ async function status(pipeline: Pipeline): Promise<number> {
   for (const stage of summary.stages) {
     const outcome = stage.outcome;
     if (outcome.state === "cached") {
-      console.log(`  ${stage.name.padEnd(width)}  cached`);
+      console.log(
+        `  ${stage.name.padEnd(width)}  cached${
+          outcome.where ? `, ran ${formatWhere(outcome.where)}` : ""
+        }${outcome.pulledFrom ? `, pulled from ${outcome.pulledFrom}` : ""}`,
+      );
     } else if (outcome.state === "would-run") {
       const [first, ...more] = outcome.reasons.map(formatReason);
-      console.log(`  ${stage.name.padEnd(width)}  stale: ${first}`);
+      console.log(
+        `  ${stage.name.padEnd(width)}  stale: ${first}${
+          outcome.onRemote ? " (the remote cache has it: a run pulls it)" : ""
+        }`,
+      );
       for (const reason of more) {
         console.log(`  ${" ".repeat(width)}         ${reason}`);
       }
@@ -240,6 +321,59 @@ function printBlockers(
   }
 }
 
+async function push(pipeline: Pipeline): Promise<number> {
+  const report = await pushPipeline(pipeline);
+  console.log(
+    `pushed ${report.pushed.length} of ${pipeline.stages.length} stages to ${report.remote}`,
+  );
+  if (report.missing.length > 0) {
+    console.log(
+      `  not cached here, so not pushed: ${
+        report.missing.join(", ")
+      } (run them first)`,
+    );
+  }
+  return 0;
+}
+
+async function pull(pipeline: Pipeline): Promise<number> {
+  if (!pipeline.remote) {
+    console.error(
+      `Cannot pull pipeline "${pipeline.name}": it has no remote cache\n  hint: add remote: <url> to the pipeline file, or give --remote <url>`,
+    );
+    return 2;
+  }
+  const terminal = createTerminalReporter();
+  let warnings = 0;
+  const reporter = {
+    ...terminal,
+    warn(message: string) {
+      warnings++;
+      terminal.warn(message);
+    },
+  };
+  let summary: RunSummary;
+  try {
+    summary = await runPipeline(pipeline, { pullOnly: true, reporter });
+  } finally {
+    terminal.close();
+  }
+  const pulled = summary.stages.filter((s) =>
+    s.outcome.state === "cached" && s.outcome.source === "remote"
+  );
+  const here = summary.stages.filter((s) =>
+    s.outcome.state === "cached" && s.outcome.source !== "remote"
+  );
+  const absent = summary.stages.filter((s) => s.outcome.state === "would-run");
+  console.log(
+    `\npulled ${pulled.length}, ${here.length} already cached here, ${absent.length} not on the remote${
+      absent.length > 0 ? ` (${absent.map((s) => s.name).join(", ")})` : ""
+    }`,
+  );
+  // A corrupt object or an unreachable server fails the pull.
+  return warnings > 0 ? 1 : 0;
+}
+
 async function gc(pipeline: Pipeline, dryRun: boolean): Promise<number> {
   const report = await collectGarbage(pipeline, { dryRun });
   const verb = dryRun ? "would remove" : "removed";
@@ -247,7 +381,7 @@ async function gc(pipeline: Pipeline, dryRun: boolean): Promise<number> {
     `${verb} ${report.objects} objects (${
       (report.bytes / 1e6).toFixed(1)
     } MB), ${report.records} run records, ` +
-      `${report.trees} trees, ${report.staging} staging directories; kept ${report.keptObjects} objects`,
+      `${report.trees} trees, ${report.staging} staging directories, ${report.jobs} job folders; kept ${report.keptObjects} objects`,
   );
   return 0;
 }

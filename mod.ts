@@ -39,22 +39,27 @@ export {
 } from "./runner/pipeline/mod.ts";
 export type {
   ConfigProblem,
+  ExecutorConfig,
   LoadedStage,
   LoadPipelineOptions,
   Pipeline,
+  RemoteConfig,
   SourceSpan,
 } from "./runner/pipeline/mod.ts";
 export {
   createTerminalReporter,
   formatDuration,
   formatGrant,
+  formatWhere,
   grantNotes,
+  pushPipeline,
   runPipeline,
   SILENT_REPORTER,
   StageFailedError,
 } from "./runner/run/mod.ts";
 export type {
   GrantNote,
+  PushReport,
   RunOptions,
   RunReporter,
   RunSummary,

@@ -32,5 +32,6 @@ export type {
   StageDefinition,
   StageInput,
   StagePermissions,
+  StageResources,
   StageSummary,
 } from "./runner/define_stage.ts";

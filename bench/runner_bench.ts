@@ -5,7 +5,13 @@
  *   (b) first-time hashing of 1 GiB in 10,000 files, next to `sha256sum` on
  *       the same files (goal: at least 1 GB/s);
  *   (c) the status check of that unchanged input through the stat cache,
- *       in-process and as `deno task status` (goal: at most 100 ms).
+ *       in-process and as `deno task status` (goal: at most 100 ms);
+ *   (d) the fully cached re-run of (a) through the Slurm executor, on a
+ *       one-node cluster started here (it must submit nothing);
+ *   (e) the same re-run from a remote cache (nginx WebDAV on loopback)
+ *       with its objects already local (only the run records come over),
+ *       and (f) with nothing local (every object comes over).
+ * (d)–(f) are skipped, with the reason, where Slurm or nginx cannot start.
  *
  * @module
  */
@@ -17,8 +23,12 @@ import {
 import { lazyFileHasher } from "../runner/cache/digest.ts";
 import { hashTree } from "../runner/cache/hash_tree.ts";
 import { StatCache } from "../runner/cache/stat_cache.ts";
+import { startSlurmCluster } from "../tests/testdata/slurm_cluster.ts";
+import { startWebdavServer } from "../tests/testdata/webdav_server.ts";
 
 const RUNS = 15;
+/** Runs of each cluster and remote measure. */
+const CLUSTER_RUNS = 7;
 const FILES = 10_000;
 const TOTAL_BYTES = 1 << 30;
 const TASK_FLAGS = [
@@ -27,6 +37,7 @@ const TASK_FLAGS = [
   "--allow-run",
   "--allow-env",
   "--allow-sys",
+  "--allow-net", // the remote cache
 ];
 
 function median(values: number[]): number {
@@ -97,6 +108,7 @@ try {
     );
   }
   const overhead = median(cached) - median(bare);
+  const cluster = await clusterMeasures(dir, median(bare));
 
   // (b) first-time hashing of 1 GiB in 10,000 files
   const data = `${dir}/data`;
@@ -202,6 +214,122 @@ try {
     "<= 100 ms",
     statusOverhead <= 100,
   );
+  for (const line of cluster) console.log(line);
 } finally {
   await removeToy(dir);
+}
+
+/**
+ * (d)–(f): the cached re-run of the six stages through the Slurm executor
+ * and from a remote cache, each minus a bare deno start, as report lines.
+ */
+async function clusterMeasures(
+  dir: string,
+  bareMs: number,
+): Promise<string[]> {
+  const run = (...args: string[]) =>
+    timeCommand([
+      "run",
+      ...TASK_FLAGS,
+      `${ROOT}/main.ts`,
+      "run",
+      "pipeline.yaml",
+      ...args,
+    ], dir);
+  const lines: string[] = [];
+  const line = (label: string, ms: number, note = "") =>
+    lines.push(
+      `${label.padEnd(58)} ${
+        `${(ms - bareMs).toFixed(0)} ms`.padStart(12)
+      }   ${note}`,
+    );
+  const cluster = await startSlurmCluster();
+  if (typeof cluster === "string") {
+    lines.push(`(d) Slurm executor: skipped (${cluster})`);
+  } else {
+    try {
+      Deno.env.set("SLURM_CONF", cluster.conf);
+      const times: number[] = [];
+      for (let i = 0; i < CLUSTER_RUNS; i++) {
+        times.push(await run("--executor", "slurm"));
+      }
+      const jobs = new TextDecoder().decode(
+        (await new Deno.Command("squeue", {
+          args: ["-h", "-t", "all", "-o", "%i"],
+          stdout: "piped",
+        }).output()).stdout,
+      ).trim();
+      line(
+        "(d) the same through the Slurm executor, minus bare start",
+        median(times),
+        `${jobs === "" ? "no" : "SOME"} jobs submitted`,
+      );
+    } finally {
+      Deno.env.delete("SLURM_CONF");
+      await cluster.stop();
+    }
+  }
+  const server = await startWebdavServer();
+  if (typeof server === "string") {
+    lines.push(`(e)(f) remote cache: skipped (${server})`);
+    return lines;
+  }
+  try {
+    const push = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        ...TASK_FLAGS,
+        `${ROOT}/main.ts`,
+        "push",
+        "pipeline.yaml",
+        "--remote",
+        server.url,
+      ],
+      cwd: dir,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (push.code !== 0) {
+      throw new Error(
+        `deno task push failed: ${new TextDecoder().decode(push.stderr)}`,
+      );
+    }
+    const recordsOnly: number[] = [];
+    const everything: number[] = [];
+    const remoteCache = `${dir}/.cache-remote`;
+    for (let i = 0; i < CLUSTER_RUNS; i++) {
+      // Objects stay; the records (and heads) must come from the remote.
+      await Deno.remove(`${remoteCache}/runs`, { recursive: true }).catch(
+        () => {},
+      );
+      await Deno.remove(`${remoteCache}/heads`, { recursive: true }).catch(
+        () => {},
+      );
+      const ms = await run("--cache", remoteCache, "--remote", server.url);
+      if (i > 0) recordsOnly.push(ms); // the first fills the objects
+      await new Deno.Command("chmod", {
+        args: ["-R", "u+w", `${dir}/.cache-empty`],
+      })
+        .output().catch(() => {});
+      await Deno.remove(`${dir}/.cache-empty`, { recursive: true }).catch(
+        () => {},
+      );
+      everything.push(
+        await run("--cache", ".cache-empty", "--remote", server.url),
+      );
+    }
+    line(
+      "(e) from a remote cache, objects local, minus bare start",
+      median(recordsOnly),
+      "6 records over HTTP",
+    );
+    line(
+      "(f) from a remote cache, nothing local, minus bare start",
+      median(everything),
+      "6 records and every object over HTTP",
+    );
+  } finally {
+    await server.remove();
+  }
+  return lines;
 }

@@ -7,6 +7,9 @@
  * @module
  */
 
+/** The memory limit of a stage that sets none: this share of the machine's memory. */
+export const DEFAULT_MEMORY_SHARE = 0.8;
+
 /** A stage's resources, in plain units. */
 export interface StageResources {
   /** Most resident memory of the stage's processes, in bytes. */

@@ -15,6 +15,7 @@ import {
   tfjsFacts,
 } from "./_tfjs_stage.ts";
 import { KNN_VOTINGS } from "../lib/metrics/knn_predict.ts";
+import { gpuResources } from "./gpu_resources.ts";
 
 const params = z.strictObject({
   /** The TensorFlow.js backend. */
@@ -46,6 +47,7 @@ export default defineStage({
     },
   },
   permissions: TFJS_STAGE_PERMISSIONS,
+  resources: gpuResources,
   facts: (p) => tfjsFacts(p.backend),
   async run(ctx) {
     const p = ctx.params;

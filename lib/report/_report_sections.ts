@@ -100,15 +100,29 @@ function withPlanSummary(
   };
 }
 
-/** One row per upstream stage: status, start, duration, run and key. */
+/** One row per upstream stage: status, where it ran, start, duration, run and key. */
 export function pipelineTable(data: ReportData): string {
   if (data.runs.length === 0) return "";
   return dataTable(
-    ["stage", "uses", "status", "started", "took", "run", "cache key"],
+    [
+      "stage",
+      "uses",
+      "status",
+      "ran on",
+      "started",
+      "took",
+      "run",
+      "cache key",
+    ],
     data.runs.map((run) => [
       run.stage,
       run.uses ?? run.stage,
       statusText(stageStatus(run, data.currentRun), data.currentRun),
+      run.where
+        ? `${run.where.host}${
+          run.where.jobId ? ` (Slurm job ${run.where.jobId})` : ""
+        }`
+        : "?",
       run.startedAt ?? "?",
       run.durationMs === undefined ? "?" : formatDuration(run.durationMs),
       run.runId ?? "?",

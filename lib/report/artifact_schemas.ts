@@ -16,6 +16,12 @@ export const RunRecordSchema = z.object({
   startedAt: z.string().optional(),
   durationMs: z.number().nonnegative().optional(),
   summary: z.record(z.string(), z.unknown()).nullish(),
+  /** Where it ran: a child of the runner, or a Slurm job on a node. */
+  where: z.object({
+    executor: z.string(),
+    host: z.string(),
+    jobId: z.string().optional(),
+  }).optional(),
 });
 /** One stage's run record. */
 export type RunRecord = z.infer<typeof RunRecordSchema>;

@@ -1,7 +1,7 @@
 /**
  * `gc`: removes from the cache everything the current pipeline's latest run
  * records do not reference: objects, trees, other run records, and staging
- * directories left by interrupted runs. It holds the store lock exclusively,
+ * directories and Slurm job folders left by interrupted or failed runs. It holds the store lock exclusively,
  * so it waits for running pipelines and they wait for it.
  *
  * @module
@@ -28,6 +28,8 @@ export interface GcReport {
   trees: number;
   /** Staging directories of interrupted runs removed. */
   staging: number;
+  /** Folders of Slurm jobs that failed or were interrupted, removed. */
+  jobs: number;
 }
 
 /** The pipeline whose latest runs `gc` keeps. */
@@ -77,6 +79,7 @@ export async function collectGarbage(
     records: 0,
     trees: 0,
     staging: 0,
+    jobs: 0,
   };
   const remove = async (path: string) => {
     if (!options.dryRun) await removeTree(path);
@@ -107,6 +110,10 @@ export async function collectGarbage(
   for (const name of await list(`${cacheDir}/staging`)) {
     report.staging++;
     await remove(`${cacheDir}/staging/${name}`);
+  }
+  for (const name of await list(`${cacheDir}/jobs`)) {
+    report.jobs++;
+    await remove(`${cacheDir}/jobs/${name}`);
   }
   return report;
 }

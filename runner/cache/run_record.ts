@@ -11,6 +11,24 @@ import type { Facets } from "./cache_key.ts";
 import type { Digest } from "./digest.ts";
 import type { StageSummary } from "../define_stage.ts";
 
+/** Where a stage ran. */
+export interface RunWhere {
+  /** The executor: a child of the runner, or a Slurm job. */
+  executor: "local" | "slurm";
+  /** The host (the runner's, or the node Slurm picked). */
+  host: string;
+  /** The Slurm job id. */
+  jobId?: string;
+}
+
+/** How a record came into this cache from a remote one. */
+export interface RunPulled {
+  /** The remote cache's URL (without credentials). */
+  from: string;
+  /** When (ISO time). */
+  at: string;
+}
+
 /** A finished stage run. */
 export interface RunRecord {
   /** Format version. */
@@ -33,6 +51,10 @@ export interface RunRecord {
   durationMs: number;
   /** What the stage's run() returned. */
   summary: StageSummary | null;
+  /** Where it ran (absent in records written before executors existed). */
+  where?: RunWhere;
+  /** Set on a record pulled from a remote cache (never pushed). */
+  pulled?: RunPulled;
 }
 
 /** Reads the record of `key`; undefined when there is none (or it is unreadable). */

@@ -150,6 +150,9 @@ async function facts(probe: StageProbe): Promise<StageFacts> {
 async function run(job: Extract<StageJob, { mode: "run" }>): Promise<void> {
   const definition = await loadDefinition(job.module);
   const params = definition.params.parse(job.params);
+  if (job.expectFacts !== undefined && definition.facts) {
+    checkFacts(job.stage, job.expectFacts, await definition.facts(params));
+  }
   let current = {
     label: "",
     done: 0,
@@ -195,6 +198,34 @@ async function run(job: Extract<StageJob, { mode: "run" }>): Promise<void> {
   });
   const summary = await definition.run(ctx);
   emit({ t: "done", summary: summary ?? null, references });
+}
+
+/** Refuses to run where the stage's facts differ from those of its cache key. */
+function checkFacts(
+  stage: string,
+  expected: Record<string, string>,
+  actual: Record<string, unknown>,
+): void {
+  const here = Object.fromEntries(
+    Object.entries(actual).map(([k, v]) => [k, String(v)]),
+  );
+  const moved = [...new Set([...Object.keys(expected), ...Object.keys(here)])]
+    .filter((name) => expected[name] !== here[name])
+    .map((name) =>
+      `${name} is ${JSON.stringify(here[name] ?? null)} here, ${
+        JSON.stringify(expected[name] ?? null)
+      } where the runner computed its cache key`
+    );
+  if (moved.length === 0) return;
+  throw new HintedError(
+    `Cannot run stage "${stage}" on this node: its machine facts differ (${
+      moved.join("; ")
+    })`,
+    {
+      hint:
+        "the runner computes facts where it runs; set the params they follow (such as with.backend and with.replicas) so they are the same on every node, or start the runner on a node like the compute nodes",
+    },
+  );
 }
 
 function hintOf(error: unknown): string | undefined {

@@ -5,8 +5,9 @@
  * exact shape of an event, within size limits; text meant for the terminal
  * loses its control characters (no escape sequences reach the user's
  * terminal); a name meant for inside an artifact must be a plain relative
- * path; and a file a stage references must, on its real path, lie inside
- * what the stage was given to read.
+ * path; a file a stage references must, on its real path, lie inside
+ * what the stage was given to read; and what a cluster job leaves in its
+ * folder on a shared file system is read with the same suspicion.
  *
  * @module
  */
@@ -18,6 +19,7 @@ import type {
   StageEvent,
   StageFacts,
 } from "./stage_protocol.ts";
+import type { SlurmJobExit } from "./slurm/slurm_job_spec.ts";
 
 /** Longest text field of an event that the runner keeps. */
 const MAX_TEXT = 16_384;
@@ -280,6 +282,47 @@ export function acceptFacts(value: unknown): StageFacts | undefined {
     };
   }
   return undefined;
+}
+
+/** The signals a job's exit may name. */
+const SIGNALS: readonly string[] = [
+  "SIGTERM",
+  "SIGKILL",
+  "SIGINT",
+  "SIGABRT",
+  "SIGSEGV",
+  "SIGBUS",
+  "SIGHUP",
+  "SIGQUIT",
+  "SIGPIPE",
+  "SIGUSR1",
+  "SIGUSR2",
+  "SIGXCPU",
+  "SIGILL",
+  "SIGFPE",
+];
+
+/**
+ * Takes the exit file a cluster job left (`exit.json`, written by the job
+ * program on the node), or undefined when it is missing or not well-formed.
+ */
+export function acceptJobExit(value: unknown): SlurmJobExit | undefined {
+  if (!isRecord(value) || value.version !== 1) return undefined;
+  const { host, code, signal, confinement, peakMemoryBytes } = value;
+  if (
+    typeof host !== "string" || !Number.isInteger(code) ||
+    !(signal === null ||
+      (typeof signal === "string" && SIGNALS.includes(signal))) ||
+    !["none-needed", "bwrap", "unconfined"].includes(String(confinement)) ||
+    !isFiniteNumber(peakMemoryBytes) ||
+    ["timedOut", "outOfMemory", "terminated"].some((k) =>
+      typeof value[k] !== "boolean"
+    )
+  ) return undefined;
+  return {
+    ...(value as unknown as SlurmJobExit),
+    host: terminalSafe(host, 200),
+  };
 }
 
 function isStringList(value: unknown): value is string[] {

@@ -5,29 +5,21 @@
  *
  * @module
  */
-import {
-  EVENT_MARKER,
-  type StageEvent,
-  type StageJob,
-} from "./stage_protocol.ts";
+import type { StageEvent, StageJob } from "./stage_protocol.ts";
 import {
   type Confinement,
   type SandboxOptions,
   spawnSandboxed,
 } from "./sandbox.ts";
-import { MAX_EVENT_BYTES, parseEvent, terminalSafe } from "./child_output.ts";
-import { processTree, residentBytes, signalTree } from "./process_tree.ts";
+import {
+  createStageOutput,
+  lineSplitter,
+  type StageOutputResult,
+} from "./stage_output.ts";
+import { superviseProcess } from "./supervise_process.ts";
 
 /** The stage host script every child runs. */
 export const STAGE_HOST = new URL("./_stage_host.ts", import.meta.url).pathname;
-
-const TAIL_LINES = 30;
-/** How long a child may take to end after SIGTERM before SIGKILL. */
-const KILL_GRACE_MS = 5_000;
-/** How often the memory of a child's process tree is read. */
-const MEMORY_POLL_MS = 200;
-/** Most bytes of one child's output the log file keeps. */
-const MAX_LOG_BYTES = 64 << 20;
 
 /** Options of {@linkcode runStageProcess}. */
 export interface StageProcessOptions {
@@ -48,21 +40,11 @@ export interface StageProcessOptions {
 }
 
 /** How a stage child ended. */
-export interface StageProcessResult {
+export interface StageProcessResult extends StageOutputResult {
   /** Exit code. */
   code: number;
   /** The signal that ended it, if any. */
   signal: Deno.Signal | null;
-  /** The `result` event's value (describe and facts jobs). */
-  result?: unknown;
-  /** The `done` event (run jobs). */
-  done?: Extract<StageEvent, { t: "done" }>;
-  /** The `error` event, when the stage threw. */
-  error?: Extract<StageEvent, { t: "error" }>;
-  /** What the child did against the protocol (a second done or result event), if anything. */
-  protocolError?: string;
-  /** The last lines of output (control characters removed), for error messages. */
-  tail: string[];
   /** How native code was confined. */
   confinement: Confinement;
   /** True when the time limit ended it. */
@@ -86,138 +68,30 @@ export async function runStageProcess(
     new TextEncoder().encode(`${JSON.stringify(options.job)}\n`),
   );
   // stdin stays open: the child exits when it sees EOF (this process died).
-
-  const log = options.logFile
-    ? await Deno.open(options.logFile, { write: true, append: true })
-    : undefined;
-  let logBytes = 0;
-  const encoder = new TextEncoder();
-  const tail: string[] = [];
-  const result: Pick<
-    StageProcessResult,
-    "result" | "done" | "error" | "protocolError" | "tail"
-  > = { tail };
-  const writeLog = (line: string) => {
-    tail.push(terminalSafe(line, 2_000));
-    if (tail.length > TAIL_LINES) tail.shift();
-    if (!log || logBytes > MAX_LOG_BYTES) return;
-    const bytes = encoder.encode(
-      logBytes + line.length > MAX_LOG_BYTES
-        ? "[log truncated: the stage wrote more than 64 MiB]\n"
-        : `${line}\n`,
-    );
-    logBytes += bytes.length;
-    log.writeSync(bytes);
-  };
-  const onLine = (line: string) => {
-    const event = line.startsWith(EVENT_MARKER)
-      ? parseEvent(line.slice(EVENT_MARKER.length))
-      : undefined;
-    if (!event) {
-      writeLog(line);
-      return;
-    }
-    switch (event.t) {
-      case "result":
-      case "done":
-        if (result.result !== undefined || result.done !== undefined) {
-          result.protocolError ??= `it sent a second "${event.t}" event`;
-        } else if (event.t === "result") result.result = event.value;
-        else result.done = event;
-        break;
-      case "error":
-        result.error = event;
-        writeLog(
-          `error: ${event.message}${event.hint ? `\nhint: ${event.hint}` : ""}`,
-        );
-        break;
-      case "log":
-        writeLog(
-          event.level === "warn" ? `warning: ${event.message}` : event.message,
-        );
-        options.onEvent?.(event);
-        break;
-      case "progress":
-        options.onEvent?.(event);
-        break;
-    }
-  };
-
-  let timedOut = false;
-  let outOfMemory = false;
-  let peakMemoryBytes = 0;
-  let exited = false;
-  const end = (signal: Deno.Signal) => {
-    if (!exited) signalTree(process.pid, signal);
-  };
-  let killTimer: ReturnType<typeof setTimeout> | undefined;
-  const terminate = () => {
-    end("SIGTERM");
-    killTimer ??= setTimeout(() => end("SIGKILL"), KILL_GRACE_MS);
-  };
-  const timer = options.timeoutMs !== undefined
-    ? setTimeout(() => {
-      timedOut = true;
-      terminate();
-    }, options.timeoutMs)
-    : undefined;
-  const watch = setInterval(() => {
-    const bytes = residentBytes(processTree(process.pid));
-    peakMemoryBytes = Math.max(peakMemoryBytes, bytes);
-    if (options.memoryBytes !== undefined && bytes > options.memoryBytes) {
-      outOfMemory = true;
-      end("SIGKILL");
-    }
-  }, MEMORY_POLL_MS);
-  options.signal?.addEventListener("abort", terminate);
+  const output = await createStageOutput(options);
+  const stdout = lineSplitter(output.stdoutLine);
+  const stderr = lineSplitter(output.stderrLine);
   try {
-    await Promise.all([
-      readLines(process.stdout, onLine),
-      readLines(process.stderr, writeLog),
-    ]);
-    const status = await process.status;
-    exited = true;
-    // Whatever the child left behind (a forked helper of native code) ends with it.
-    signalTree(process.pid, "SIGKILL");
+    const exit = await superviseProcess(process, {
+      onStdout: (chunk) => stdout.push(chunk),
+      onStderr: (chunk) => stderr.push(chunk),
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+      memoryBytes: options.memoryBytes,
+    });
+    stdout.end();
+    stderr.end();
     return {
-      ...result,
-      code: status.code,
-      signal: status.signal,
+      ...output.result,
+      code: exit.status.code,
+      signal: exit.status.signal,
       confinement,
-      timedOut,
-      outOfMemory,
-      peakMemoryBytes,
+      timedOut: exit.timedOut,
+      outOfMemory: exit.outOfMemory,
+      peakMemoryBytes: exit.peakMemoryBytes,
     };
   } finally {
-    exited = true;
-    clearTimeout(timer);
-    clearTimeout(killTimer);
-    clearInterval(watch);
-    options.signal?.removeEventListener("abort", terminate);
     await writer.close().catch(() => {});
-    log?.close();
+    output.close();
   }
-}
-
-/** Splits a stream into lines; a line longer than the longest event is cut. */
-async function readLines(
-  stream: ReadableStream<Uint8Array>,
-  onLine: (line: string) => void,
-): Promise<void> {
-  const decoder = new TextDecoder();
-  let pending = "";
-  for await (const chunk of stream) {
-    pending += decoder.decode(chunk, { stream: true });
-    let newline: number;
-    while ((newline = pending.indexOf("\n")) >= 0) {
-      onLine(pending.slice(0, newline));
-      pending = pending.slice(newline + 1);
-    }
-    if (pending.length > MAX_EVENT_BYTES) {
-      onLine(`${pending.slice(0, 2_000)}… [line cut]`);
-      pending = "";
-    }
-  }
-  pending += decoder.decode();
-  if (pending) onLine(pending);
 }

@@ -39,6 +39,12 @@ export type StageJob =
     pipelineDir: string;
     seed: number;
     checkpointDir: string;
+    /**
+     * The facts the stage's cache key was computed with, where the runner
+     * computed them on another machine (a cluster job): the stage host
+     * refuses to run when the stage's facts differ where it runs.
+     */
+    expectFacts?: Record<string, string>;
   };
 
 /** A stage definition as seen from outside its module. */

@@ -68,12 +68,44 @@ const stageSchema = z.strictObject({
   resources: resourcesSchema.default({}),
 });
 
+const envName = z.string().regex(
+  /^[A-Za-z_][A-Za-z0-9_]*$/,
+  "not an environment variable name",
+);
+
+const remoteUrl = z.string().refine(
+  (v) => /^https?:\/\/[^/\s]+/.test(v),
+  "not an http:// or https:// URL",
+);
+
+const executorSchema = z.union([
+  z.enum(["local", "slurm"]),
+  z.strictObject({
+    slurm: z.strictObject({
+      partition: z.string().min(1).optional(),
+      sbatch_args: z.array(z.string()).default([]),
+    }),
+  }),
+]);
+
+const remoteSchema = z.union([
+  remoteUrl,
+  z.strictObject({
+    url: remoteUrl,
+    token_env: envName.optional(),
+    read_only: z.boolean().default(false),
+  }),
+]);
+
 const pipelineSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
   seed: z.int().nonnegative().default(0),
   cache: z.string().min(1).default(".cache"),
+  cache_locks: z.enum(["auto", "flock", "lease"]).default("auto"),
   outputs: z.string().min(1).default("outputs"),
+  executor: executorSchema.default("local"),
+  remote: remoteSchema.optional(),
   stages: z.record(z.string(), stageSchema),
 });
 
@@ -211,7 +243,30 @@ export function parsePipelineText(
     name: config.name,
     seed: config.seed,
     cacheDir: resolve(config.cache),
+    cacheLocks: config.cache_locks,
     outputsDir: resolve(config.outputs),
+    executor: typeof config.executor === "string"
+      ? config.executor === "slurm"
+        ? { kind: "slurm", sbatchArgs: [] }
+        : { kind: "local" }
+      : {
+        kind: "slurm",
+        ...(config.executor.slurm.partition === undefined
+          ? {}
+          : { partition: config.executor.slurm.partition }),
+        sbatchArgs: config.executor.slurm.sbatch_args,
+      },
+    ...(config.remote === undefined ? {} : {
+      remote: typeof config.remote === "string"
+        ? { url: config.remote, readOnly: false }
+        : {
+          url: config.remote.url,
+          readOnly: config.remote.read_only,
+          ...(config.remote.token_env === undefined
+            ? {}
+            : { tokenEnv: config.remote.token_env }),
+        },
+    }),
     stages: ordered,
   };
 }

@@ -19,7 +19,7 @@ import { describeStages } from "../child/describe_stages.ts";
 import { readPipelineFile } from "./pipeline_file.ts";
 import type { PipelineFile, StageEntry } from "./parsed_pipeline.ts";
 import { isInside, PROJECT_ROOT, resolvePath } from "../paths.ts";
-import type { StageResources } from "../resources.ts";
+import { DEFAULT_MEMORY_SHARE, type StageResources } from "../resources.ts";
 import { probeSandbox } from "../child/child_env.ts";
 import type { StageDescription } from "../child/stage_protocol.ts";
 import { StatCache } from "../cache/stat_cache.ts";
@@ -63,8 +63,7 @@ export interface LoadPipelineOptions {
   probeTimeoutMs?: number;
 }
 
-/** The memory limit of a stage that sets none: this share of the machine's memory. */
-export const DEFAULT_MEMORY_SHARE = 0.8;
+export { DEFAULT_MEMORY_SHARE } from "../resources.ts";
 
 /**
  * Loads and validates the pipeline at `path`.

@@ -13,6 +13,7 @@
 export { ConfigError, formatProblem } from "./config_error.ts";
 export type { ConfigProblem, SourceSpan } from "./config_error.ts";
 export { loadPipeline } from "./load_pipeline.ts";
+export type { ExecutorConfig, RemoteConfig } from "./parsed_pipeline.ts";
 export type {
   LoadedStage,
   LoadPipelineOptions,

@@ -43,6 +43,27 @@ export interface StageEntry {
   resources: StageResources;
 }
 
+/** Where stages run: child processes of the runner, or Slurm jobs. */
+export type ExecutorConfig =
+  | { kind: "local" }
+  | {
+    kind: "slurm";
+    /** The partition of every job whose stage names none. */
+    partition?: string;
+    /** More `sbatch` arguments for every job (`--account=…`, `--qos=…`). */
+    sbatchArgs: string[];
+  };
+
+/** A remote cache (`remote:`): an HTTP server that takes GET, HEAD and PUT. */
+export interface RemoteConfig {
+  /** Its base URL (`https://cache.example/arcface`). */
+  url: string;
+  /** The environment variable holding a bearer token, if the server wants one. */
+  tokenEnv?: string;
+  /** Pull only, never push (CI consumers). */
+  readOnly: boolean;
+}
+
 /** A structurally valid pipeline file. */
 export interface PipelineFile {
   /** Absolute path of the file. */
@@ -55,6 +76,12 @@ export interface PipelineFile {
   seed: number;
   /** Absolute cache directory. */
   cacheDir: string;
+  /** How stage locks are taken (`cache_locks:`): `auto` picks leases on a network file system. */
+  cacheLocks: "auto" | "flock" | "lease";
+  /** Where stages run (`executor:`). */
+  executor: ExecutorConfig;
+  /** The remote cache (`remote:`), if any. */
+  remote?: RemoteConfig;
   /** Absolute outputs directory. */
   outputsDir: string;
   /** Stages in topological order (file order among independent ones). */

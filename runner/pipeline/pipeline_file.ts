@@ -20,7 +20,7 @@ import type { YamlSource } from "./yaml_source.ts";
 import type { ParsedPipelineFile, PipelineFile } from "./parsed_pipeline.ts";
 
 /** Bumped when the parse cache's content changes shape. */
-const PARSE_CACHE_VERSION = 2;
+const PARSE_CACHE_VERSION = 3;
 
 /**
  * Reads and checks a pipeline file.

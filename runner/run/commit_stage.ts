@@ -15,6 +15,7 @@ import type { Digest } from "../cache/digest.ts";
 import { RUN_INFO_FILE } from "../cache/manifest.ts";
 import {
   type RunRecord,
+  type RunWhere,
   writeHead,
   writeRunRecord,
 } from "../cache/run_record.ts";
@@ -47,6 +48,8 @@ export interface FinishedRun {
   durationMs: number;
   /** What its run() returned. */
   summary: StageSummary | null;
+  /** Where it ran. */
+  where: RunWhere;
 }
 
 /** What a committed output holds. */
@@ -77,6 +80,7 @@ export async function commitStage(
     startedAt: run.startedAt.toISOString(),
     durationMs: run.durationMs,
     summary: run.summary,
+    where: run.where,
   };
   await Deno.writeTextFile(
     `${run.staging}/${RUN_INFO_FILE}`,
@@ -110,6 +114,7 @@ export async function commitStage(
     startedAt: runInfo.startedAt,
     durationMs: run.durationMs,
     summary: run.summary,
+    where: run.where,
   };
   await writeRunRecord(pipeline.cacheDir, record);
   await writeHead(pipeline.cacheDir, state.pipelineId, run.stage, run.key);

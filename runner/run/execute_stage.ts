@@ -1,7 +1,8 @@
 /**
  * Runs one stage for real: a private staging directory, a checkpoint
  * directory that survives crashes, the sandboxed child with exactly the
- * stage's permissions, then the commit of its output.
+ * stage's permissions on the pipeline's executor (here, or as a Slurm job),
+ * then the commit of its output, which stays with the runner either way.
  *
  * @module
  */
@@ -11,20 +12,28 @@ import { HintedError } from "../../lib/hinted_error.ts";
 import type { Digest } from "../cache/digest.ts";
 import type { StaleReason } from "../cache/stale_reasons.ts";
 import { removeTree } from "../cache/tree.ts";
-import { childBaseEnv } from "../child/child_env.ts";
-import {
-  runStageProcess,
-  type StageProcessResult,
-} from "../child/stage_process.ts";
+import type { RunWhere } from "../cache/run_record.ts";
+import { SlurmError } from "../child/slurm/slurm_client.ts";
+import type { StageProcessResult } from "../child/stage_process.ts";
 import { isBuiltinStage } from "../builtin_stages.ts";
 import type { LoadedStage } from "../pipeline/load_pipeline.ts";
-import { displayPath, PROJECT_ROOT } from "../paths.ts";
+import { displayPath } from "../paths.ts";
 import { commitStage, type OutputSize } from "./commit_stage.ts";
 import { acceptReferences } from "../child/child_output.ts";
 import type { RunReporter } from "./run_reporter.ts";
 import type { RunState } from "./run_state.ts";
 import { formatGrant, grantNotes, stageGrants } from "./stage_grants.ts";
 import { explainStageFailure, StageFailedError } from "./stage_failed_error.ts";
+import {
+  explainSlurmFailure,
+  slurmSuffix,
+  submitHint,
+} from "./explain_slurm_failure.ts";
+import {
+  type ExecutorResult,
+  jobDir,
+  runOnExecutor,
+} from "./stage_executor.ts";
 
 /** Options of {@linkcode executeStage}. */
 export interface ExecuteOptions {
@@ -64,6 +73,8 @@ export interface ExecutedStage {
   output: OutputSize;
   /** The most resident memory its processes held at once, in bytes. */
   peakMemoryBytes: number;
+  /** Where it ran. */
+  where: RunWhere;
 }
 
 /**
@@ -97,19 +108,17 @@ export async function executeStage(
     staging,
     checkpointDir,
   });
-  const env = childBaseEnv();
-  for (const name of grants.permissions.env) {
-    const value = Deno.env.get(name);
-    if (value !== undefined) env[name] = value;
-  }
   reporter.stageStarted(stage.name, { reasons: options.reasons, resuming });
   announceGrants(stage, reporter);
 
   const startedAt = new Date();
   const started = performance.now();
-  let outcome: StageProcessResult;
+  let ran: ExecutorResult;
   try {
-    outcome = await runStageProcess({
+    const facts = state.facts.get(stage.name);
+    ran = await runOnExecutor(pipeline, {
+      stage,
+      key,
       job: {
         mode: "run",
         stage: stage.name,
@@ -122,17 +131,11 @@ export async function executeStage(
         seed: stage.seed,
         checkpointDir,
       },
-      sandbox: {
-        permissions: grants.permissions,
-        cwd: pipeline.dir,
-        env,
-        configPath: `${PROJECT_ROOT}/deno.json`,
-        confine: options.confine,
-      },
+      permissions: grants.permissions,
       logFile,
+      confine: options.confine,
       signal: options.signal,
-      timeoutMs: stage.limits.timeMs,
-      memoryBytes: stage.limits.memoryBytes,
+      facts: facts?.ok ? facts.facts : undefined,
       onEvent: (event) => {
         if (event.t === "progress") reporter.stageProgress(stage.name, event);
         else if (event.t === "log") {
@@ -141,19 +144,38 @@ export async function executeStage(
       },
     });
   } catch (error) {
+    await removeTree(staging);
+    const slurm = error instanceof SlurmError;
+    const message = slurm
+      ? error.message.replace(/^Cannot submit the job: /, "")
+      : (error as Error).message;
+    const at = await state.pipeline.locate(["stages", stage.name], true);
     throw new StageFailedError(
       stage.name,
-      `Cannot start stage "${stage.name}": ${(error as Error).message}`,
-      { exitCode: null, logTail: [], logFile, cause: error },
+      slurm
+        ? `Cannot submit stage "${stage.name}" to Slurm: ${message}`
+        : `Cannot start stage "${stage.name}": ${message}`,
+      {
+        exitCode: null,
+        logTail: [],
+        logFile,
+        hint: slurm
+          ? error.hint ?? submitHint(message, yamlKeyOf(stage, at))
+          : error instanceof HintedError
+          ? error.hint
+          : undefined,
+        cause: error,
+      },
     );
   }
+  const { outcome } = ran;
   const durationMs = Math.round(performance.now() - started);
   if (
     outcome.code !== 0 || !outcome.done || outcome.protocolError ||
     outcome.timedOut || outcome.outOfMemory
   ) {
     await removeTree(staging);
-    throw await failure(stage, outcome, logFile, state);
+    throw await failure(stage, ran, logFile, state);
   }
   try {
     const committed = await commitStage({
@@ -168,8 +190,10 @@ export async function executeStage(
       startedAt,
       durationMs,
       summary: outcome.done.summary,
+      where: ran.where,
     }, state);
     await removeTree(checkpointDir);
+    await removeTree(jobDir(pipeline.cacheDir, key));
     return {
       artifact: committed.artifact,
       summary: outcome.done.summary,
@@ -177,6 +201,7 @@ export async function executeStage(
       confinement: outcome.confinement,
       output: committed.output,
       peakMemoryBytes: outcome.peakMemoryBytes,
+      where: ran.where,
     };
   } catch (error) {
     await removeTree(staging);
@@ -236,39 +261,60 @@ async function createLog(path: string, header: string): Promise<void> {
 /** The error of a stage child that failed, explained. */
 async function failure(
   stage: LoadedStage,
-  outcome: StageProcessResult,
+  ran: ExecutorResult,
   logFile: string,
   state: RunState,
 ): Promise<StageFailedError> {
+  const { outcome, slurm } = ran;
   const at = await state.pipeline.locate(["stages", stage.name], true);
-  const { message, hint } = explainStageFailure(
+  const yamlKey = yamlKeyOf(stage, at);
+  const limit = outcome.outOfMemory
+    ? { kind: "memory" as const, bytes: stage.limits.memoryBytes }
+    : outcome.timedOut && stage.limits.timeMs !== undefined
+    ? { kind: "time" as const, ms: stage.limits.timeMs }
+    : undefined;
+  const bySlurm = slurm &&
+    explainSlurmFailure(stage.name, slurm, {
+      memoryBytes: stage.resources.memoryBytes ??
+        stage.description.resources.memoryBytes,
+      timeMs: stage.limits.timeMs,
+    }, yamlKey);
+  const local = explainStageFailure(
     stage.name,
     {
       code: outcome.code,
       signal: outcome.signal,
       errorMessage: outcome.error?.message,
       tail: outcome.tail,
-      limit: outcome.outOfMemory
-        ? { kind: "memory", bytes: stage.limits.memoryBytes }
-        : outcome.timedOut && stage.limits.timeMs !== undefined
-        ? { kind: "time", ms: stage.limits.timeMs }
-        : undefined,
+      limit,
       protocolError: outcome.protocolError ??
         (outcome.code === 0 && !outcome.done
           ? "it exited without finishing (did its code call Deno.exit?)"
           : undefined),
     },
-    (field) =>
-      `stages.${stage.name}.${field} in ${
-        displayPath(at.file)
-      } (stage at line ${at.line})`,
+    yamlKey,
   );
+  const { message, hint } = bySlurm ??
+    (slurm
+      ? { ...local, message: `${local.message} ${slurmSuffix(slurm, false)}` }
+      : local);
   return new StageFailedError(stage.name, message, {
     exitCode: outcome.code,
     logTail: outcome.tail,
     logFile,
     hint: hint ?? outcome.error?.hint,
   });
+}
+
+/** Names a key of the stage in the pipeline file, for hints. */
+function yamlKeyOf(
+  stage: LoadedStage,
+  at: { file: string; line: number },
+): (field: string) => string {
+  return (field) =>
+    `stages.${stage.name}.${field} in ${
+      displayPath(at.file)
+    } (stage at line ${at.line})`;
 }
 
 async function hasEntries(dir: string): Promise<boolean> {

@@ -1,31 +1,35 @@
 /**
  * Runs a loaded pipeline: evaluates stages in dependency order, reuses cached
- * outputs, runs the rest (independent stages concurrently, up to `jobs`),
- * stops the dependants of a failed stage and lets unrelated branches finish.
- * A dry run (also what `status` shows) evaluates without running anything.
+ * outputs (pulling them from the remote cache on a local miss), runs the
+ * rest on the pipeline's executor (independent stages concurrently, up to
+ * `jobs`) and pushes what ran, stops the dependants of a failed stage and
+ * lets unrelated branches finish. A dry run (also what `status` shows)
+ * evaluates without running anything; a pull-only run fetches and runs
+ * nothing.
  *
  * @module
  */
 import type { ArtifactRef } from "../cache/artifact.ts";
 import type { Digest } from "../cache/digest.ts";
 import { linkOutput } from "../cache/link_output.ts";
+import { lockKindFor } from "../cache/lock_kind.ts";
 import {
-  acquireStageLock,
   acquireStoreLock,
+  type LockKind,
   tryAcquireStageLock,
 } from "../cache/stage_lock.ts";
 import type { StaleReason } from "../cache/stale_reasons.ts";
 import { removeTree } from "../cache/tree.ts";
 import type { LoadedStage, Pipeline } from "../pipeline/load_pipeline.ts";
 import { displayPath } from "../paths.ts";
-import { evaluateStage, type Evaluation } from "./evaluate_stage.ts";
-import { executeStage } from "./execute_stage.ts";
+import { evaluateStage } from "./evaluate_stage.ts";
 import {
   type RunReporter,
   SILENT_REPORTER,
   type StageOutcome,
 } from "./run_reporter.ts";
 import { openRunState } from "./run_state.ts";
+import { LockedStages, whereOf } from "./locked_stages.ts";
 import { schedule } from "./schedule.ts";
 import { StageFailedError } from "./stage_failed_error.ts";
 import {
@@ -36,7 +40,7 @@ import {
 
 /** Options of {@linkcode runPipeline}. */
 export interface RunOptions {
-  /** Stages that may run at once. @default 2 */
+  /** Stages that may run at once. @default 2, or 8 with the Slurm executor */
   jobs?: number;
   /** Re-run this stage and every stage after it, even if cached. */
   from?: string;
@@ -46,6 +50,8 @@ export interface RunOptions {
   force?: readonly string[];
   /** Evaluate and report what would run, without running anything. */
   dryRun?: boolean;
+  /** Take from the remote cache whatever is not cached here, and run nothing (`deno task pull`). */
+  pullOnly?: boolean;
   /** Where events go. @default a silent reporter */
   reporter?: RunReporter;
   /** Confine native code with bubblewrap where available. @default "auto" */
@@ -92,7 +98,8 @@ export async function runPipeline(
   const { cacheDir } = pipeline;
   await Deno.mkdir(cacheDir, { recursive: true });
   using _storeLock = await acquireStoreLock(cacheDir, false);
-  if (!options.dryRun) await removeStaleStaging(cacheDir);
+  const lockKind = lockKindFor(cacheDir, pipeline.cacheLocks);
+  if (!options.dryRun) await removeStaleStaging(cacheDir, lockKind);
 
   const selected = selectStages(pipeline, options);
   const forced = forcedStages(pipeline, options);
@@ -101,6 +108,13 @@ export async function runPipeline(
   );
   const state = await openRunState(pipeline, evaluated);
 
+  // Loaded only with a remote: a run without one never pays for it.
+  const remote = pipeline.remote
+    ? (await import("./remote_session.ts")).openRemoteSession(
+      pipeline,
+      reporter,
+    )
+    : undefined;
   reporter.planned(pipeline.stages.map((s) => s.name));
   const artifacts = new Map<string, ArtifactRef | undefined>();
   const results = new Map<string, StageResult>();
@@ -126,16 +140,38 @@ export async function runPipeline(
           evaluation.cached.artifact.tree,
         );
       }
-      finish(stage, { state: "cached" }, evaluation.key);
+      finish(stage, {
+        state: "cached",
+        source: "local",
+        ...whereOf(evaluation.cached.record),
+      }, evaluation.key);
       return;
     }
     artifacts.set(stage.name, undefined);
-    if (options.dryRun) {
+    const { key } = evaluation;
+    const pullable = remote !== undefined && key !== undefined &&
+      !forced.has(stage.name);
+    if (
+      pullable && !options.dryRun &&
+      (options.pullOnly || !selected.run.has(stage.name))
+    ) {
+      const pulled = await locked.pull(stage, key);
+      if (pulled) {
+        artifacts.set(stage.name, pulled.artifact);
+        await linkOutput(pipeline.outputsDir, stage.name, pulled.artifact.tree);
+        finish(stage, pulled.outcome, key);
+        return;
+      }
+    }
+    if (options.dryRun || options.pullOnly) {
       finish(stage, {
         state: "would-run",
         reasons: evaluation.reasons,
         blockers: evaluation.blockers,
-      }, evaluation.key);
+        ...(options.dryRun && pullable
+          ? { onRemote: await remote.has(key) }
+          : {}),
+      }, key);
       return;
     }
     if (evaluation.blockers.length > 0) {
@@ -161,59 +197,31 @@ export async function runPipeline(
         },
       );
     }
-    const { artifact, outcome } = await executeLocked(stage, evaluation);
+    const { artifact, outcome } = await locked.execute(stage, evaluation);
     artifacts.set(stage.name, artifact);
     await linkOutput(pipeline.outputsDir, stage.name, artifact.tree);
     finish(stage, outcome, evaluation.key);
   };
 
-  const executeLocked = async (
-    stage: LoadedStage,
-    evaluation: Evaluation,
-  ): Promise<{ artifact: ArtifactRef; outcome: StageOutcome }> => {
-    const key = evaluation.key!;
-    using _lock = await acquireStageLock(
-      cacheDir,
-      key,
-      (pid) => reporter.stageWaiting(stage.name, pid),
-    );
-    // Another run may have finished this very key while we waited.
-    const again = forced.has(stage.name)
-      ? evaluation
-      : await evaluateStage(stage, artifacts, state);
-    if (again.cached) {
-      return { artifact: again.cached.artifact, outcome: { state: "cached" } };
-    }
-    const ran = await executeStage(stage, {
-      state,
-      key,
-      facets: {
-        ...evaluation.facets,
-        inputs: evaluation.facets.inputs as Record<string, Digest>,
-      },
-      reasons: evaluation.reasons,
-      upstream: artifacts,
-      fresh: forced.has(stage.name),
-      runId,
-      reporter,
-      confine: options.confine ?? "auto",
-      signal: options.signal,
-    });
-    if (ran.confinement === "unconfined") unconfined.push(stage.name);
-    return {
-      artifact: ran.artifact,
-      outcome: {
-        state: "ran",
-        durationMs: ran.durationMs,
-        summary: ran.summary,
-        output: ran.output,
-        peakMemoryBytes: ran.peakMemoryBytes,
-      },
-    };
-  };
+  const locked = new LockedStages({
+    state,
+    artifacts,
+    forced,
+    remote,
+    lockKind,
+    reporter,
+    runId,
+    confine: options.confine ?? "auto",
+    signal: options.signal,
+    unconfined,
+  });
 
   await schedule(evaluated, {
-    jobs: Math.max(1, options.jobs ?? 2),
+    // A cluster queues what it cannot run yet: more stages may be in flight.
+    jobs: Math.max(
+      1,
+      options.jobs ?? (pipeline.executor.kind === "slurm" ? 8 : 2),
+    ),
     run: (stage) =>
       runOne(stage).then(() => "done" as const, (error) => {
         if (!(error instanceof StageFailedError)) throw error;
@@ -234,6 +242,7 @@ export async function runPipeline(
       } ran unconfined (apt-get install bubblewrap)`,
     );
   }
+  await remote?.flush();
   await state.statCache.save();
   const stages = pipeline.stages.map((s) => results.get(s.name)!);
   return {
@@ -256,7 +265,10 @@ function newRunId(): string {
  * Removes staging directories that no live run owns: a run killed mid-stage
  * leaves one behind, whatever key the next run computes for that stage.
  */
-async function removeStaleStaging(cacheDir: string): Promise<void> {
+async function removeStaleStaging(
+  cacheDir: string,
+  kind: LockKind,
+): Promise<void> {
   let names: string[];
   try {
     names = (await Array.fromAsync(Deno.readDir(`${cacheDir}/staging`))).map((
@@ -266,7 +278,7 @@ async function removeStaleStaging(cacheDir: string): Promise<void> {
     return;
   }
   for (const key of names) {
-    using lock = await tryAcquireStageLock(cacheDir, key);
+    using lock = await tryAcquireStageLock(cacheDir, key, { kind });
     if (lock) await removeTree(`${cacheDir}/staging/${key}`);
   }
 }

@@ -9,10 +9,19 @@ import type { StaleReason } from "../cache/stale_reasons.ts";
 import type { Blocker } from "./evaluate_stage.ts";
 import type { StageFailedError } from "./stage_failed_error.ts";
 import type { OutputSize } from "./commit_stage.ts";
+import type { RunWhere } from "../cache/run_record.ts";
 
 /** How one stage ended in a run. */
 export type StageOutcome =
-  | { state: "cached" }
+  | {
+    state: "cached";
+    /** Which cache had it: this one, or the remote one it was pulled from now. */
+    source?: "local" | "remote";
+    /** Where the cached run ran, when its record says. */
+    where?: RunWhere;
+    /** The remote cache its record was pulled from, in this run or an earlier one. */
+    pulledFrom?: string;
+  }
   | {
     state: "ran";
     durationMs: number;
@@ -21,11 +30,19 @@ export type StageOutcome =
     output?: OutputSize;
     /** The most resident memory its processes held at once. */
     peakMemoryBytes?: number;
+    /** Where it ran. */
+    where?: RunWhere;
   }
   | { state: "failed"; error: StageFailedError }
   | { state: "blocked"; by: string }
   | { state: "skipped" }
-  | { state: "would-run"; reasons: StaleReason[]; blockers: Blocker[] };
+  | {
+    state: "would-run";
+    reasons: StaleReason[];
+    blockers: Blocker[];
+    /** True when the remote cache has it (a run would pull it). */
+    onRemote?: boolean;
+  };
 
 /** A progress report from a running stage. */
 export interface StageProgressEvent {
@@ -48,8 +65,12 @@ export interface RunReporter {
     stage: string,
     info: { reasons: StaleReason[]; resuming: boolean },
   ): void;
-  /** A stage waits for another process that runs the same key. */
-  stageWaiting(stage: string, holderPid: number | undefined): void;
+  /** A stage waits for another process (on this host, or on `holderHost`) that runs the same key. */
+  stageWaiting(
+    stage: string,
+    holderPid: number | undefined,
+    holderHost?: string,
+  ): void;
   /** A running stage reported progress. */
   stageProgress(stage: string, event: StageProgressEvent): void;
   /** A running stage logged a line. */

@@ -14,6 +14,7 @@ import type {
   StageProgressEvent,
 } from "./run_reporter.ts";
 import { formatReason, type StaleReason } from "../cache/stale_reasons.ts";
+import type { RunWhere } from "../cache/run_record.ts";
 
 /** Options of {@linkcode createTerminalReporter}. */
 export interface TerminalReporterOptions {
@@ -140,11 +141,17 @@ export function createTerminalReporter(
         );
       }
     },
-    stageWaiting(stage, holderPid) {
+    stageWaiting(stage, holderPid, holderHost) {
+      const holder = [
+        ...(holderPid ? [`pid ${holderPid}`] : []),
+        ...(holderHost && holderHost !== Deno.hostname()
+          ? [`on ${holderHost}`]
+          : []),
+      ].join(" ");
       update(stage, {
         state: "waiting",
         detail: `another run${
-          holderPid ? ` (pid ${holderPid})` : ""
+          holder ? ` (${holder})` : ""
         } is running this stage`,
       });
     },
@@ -173,6 +180,9 @@ export function createTerminalReporter(
       const detail = outcome.state === "ran"
         ? [
           formatDuration(outcome.durationMs),
+          ...(outcome.where?.executor === "slurm"
+            ? [formatWhere(outcome.where)]
+            : []),
           ...(outcome.output
             ? [
               `${outcome.output.files} files, ${
@@ -184,6 +194,10 @@ export function createTerminalReporter(
             ? [`${formatSize(outcome.peakMemoryBytes)} peak memory`]
             : []),
         ].join(" · ")
+        : outcome.state === "cached"
+        ? (outcome.source === "remote"
+          ? "pulled from the remote cache"
+          : undefined)
         : outcome.state === "blocked"
         ? `needs "${outcome.by}", which did not finish`
         : outcome.state === "failed"
@@ -209,6 +223,13 @@ export function createTerminalReporter(
       redraw();
     },
   };
+}
+
+/** Where a stage ran, in a few words: `slurm job 12 on node1`, `on node1`. */
+export function formatWhere(where: RunWhere): string {
+  return where.executor === "slurm"
+    ? `slurm job ${where.jobId ?? "?"} on ${where.host}`
+    : `on ${where.host}`;
 }
 
 /** The terminal's width; a size a pseudo-terminal leaves unset (0) means "do not cut lines". */

@@ -182,3 +182,55 @@ stages:
     /^6:13 Cannot find data path "datasets\/not-downloaded-yet" of stage "data" \(looked at \/.*\/datasets\/not-downloaded-yet\) \| check the path; relative paths start at the folder of the pipeline file$/,
   );
 });
+
+Deno.test("loadPipeline() reads executor, remote and cache_locks, and reports a bad one at its value", async () => {
+  const dir = await makeToyProject(`name: x
+executor: { slurm: { partition: gpu, sbatch_args: ["--account=ml"] } }
+remote: { url: "https://cache.example/arcface", token_env: CACHE_TOKEN, read_only: true }
+cache_locks: lease
+stages:
+  gen: { uses: ./gen.ts }
+`);
+  try {
+    const pipeline = await loadPipeline(`${dir}/pipeline.yaml`);
+    assert.deepStrictEqual(pipeline.executor, {
+      kind: "slurm",
+      partition: "gpu",
+      sbatchArgs: ["--account=ml"],
+    });
+    assert.deepStrictEqual(pipeline.remote, {
+      url: "https://cache.example/arcface",
+      tokenEnv: "CACHE_TOKEN",
+      readOnly: true,
+    });
+    assert.equal(pipeline.cacheLocks, "lease");
+  } finally {
+    await removeToy(dir);
+  }
+  const plain = await makeToyProject(`name: x
+executor: slurm
+remote: http://127.0.0.1:9/cache
+stages:
+  gen: { uses: ./gen.ts }
+`);
+  try {
+    const pipeline = await loadPipeline(`${plain}/pipeline.yaml`);
+    assert.deepStrictEqual(pipeline.executor, {
+      kind: "slurm",
+      sbatchArgs: [],
+    });
+    assert.deepStrictEqual(pipeline.remote, {
+      url: "http://127.0.0.1:9/cache",
+      readOnly: false,
+    });
+    assert.equal(pipeline.cacheLocks, "auto");
+  } finally {
+    await removeToy(plain);
+  }
+  const [remote] = await problems(`name: x
+remote: ftp://cache.example
+stages:
+  gen: { uses: ./gen.ts }
+`);
+  assert.match(remote, /^2:9 .*http:\/\/ or https:\/\/ URL/);
+});
