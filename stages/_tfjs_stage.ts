@@ -1,14 +1,18 @@
 /**
  * What the stages that run TensorFlow.js (train, evaluate) share: the
  * `backend` param, their permissions (sharp decodes stream-mode datasets,
- * and the optional native TensorFlow backends load an addon too), and the
+ * and the optional native TensorFlow backends load an addon too), the
  * machine facts their cache keys hold (the backend `auto` resolves to, the
- * tfjs version, the WebGPU adapter).
+ * tfjs version, the WebGPU adapter), and what they ask a cluster for (one
+ * GPU — `--gres=gpu:1` under the Slurm executor — for the GPU backends;
+ * `auto` asks for none, since it resolves where the runner runs, so a
+ * cluster run names its backend; the pipeline file's `resources:` overrides
+ * it, and the local executor ignores GPUs).
  *
  * @module
  */
 import { z } from "../stage.ts";
-import type { StagePermissions } from "../stage.ts";
+import type { StagePermissions, StageResources } from "../stage.ts";
 import {
   BACKEND_NAMES,
   type BackendName,
@@ -44,4 +48,12 @@ export async function tfjsFacts(
     ...(probe.adapter ? { adapter: probe.adapter } : {}),
     ...extra(probe.backend),
   };
+}
+
+/** Backends that need a GPU device. */
+const GPU_BACKENDS: ReadonlySet<string> = new Set(["tensorflow-gpu", "webgpu"]);
+
+/** The resources of a stage running on `params.backend`: `{ gpus: 1 }` for a GPU backend. */
+export function gpuResources(params: { backend: string }): StageResources {
+  return GPU_BACKENDS.has(params.backend) ? { gpus: 1 } : {};
 }

@@ -11,11 +11,11 @@
 import { defineStage, z } from "../stage.ts";
 import {
   backendParam,
+  gpuResources,
   TFJS_STAGE_PERMISSIONS,
   tfjsFacts,
 } from "./_tfjs_stage.ts";
 import { KNN_VOTINGS } from "../lib/metrics/knn_predict.ts";
-import { gpuResources } from "./gpu_resources.ts";
 
 const params = z.strictObject({
   /** The TensorFlow.js backend. */

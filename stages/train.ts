@@ -18,6 +18,7 @@
 import { defineStage, z } from "../stage.ts";
 import {
   backendParam,
+  gpuResources,
   TFJS_STAGE_PERMISSIONS,
   tfjsFacts,
 } from "./_tfjs_stage.ts";
@@ -149,6 +150,7 @@ export default defineStage({
     model: { description: "the initial model (the model stage)" },
   },
   permissions: TFJS_STAGE_PERMISSIONS,
+  resources: gpuResources,
   facts: (p) =>
     tfjsFacts(p.backend, (backend) => ({
       replicas: String(resolveReplicas(p.replicas, backend)),
