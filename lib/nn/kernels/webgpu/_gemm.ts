@@ -1,0 +1,268 @@
+/**
+ * A tiled matrix product C[M, N] = A[M, K] · B[K, N] in WGSL whose operands
+ * are read through loader functions, so a convolution's operands are
+ * addressed in place (implicit GEMM: no im2col buffer). Each workgroup
+ * computes a BM×BN tile with 4×4 outputs per invocation, staging BK-deep
+ * slices of A and B in workgroup memory.
+ *
+ * Split-K: when the M×N tiles alone are too few to fill a GPU (a filter
+ * gradient has M×N = filter size but K = batch·height·width), K is cut into
+ * chunks, each workgroup writes its chunk's partial tile, and a second pass
+ * sums the partials in a fixed order (deterministic, no atomics).
+ *
+ * @module
+ */
+import type * as tf from "@tensorflow/tfjs-core";
+import type { WebGpuBackend } from "./_webgpu_backend.ts";
+import {
+  disposeScratch,
+  grid,
+  makeOutput,
+  runShader,
+  storageBindings,
+  type UniformField,
+  uniformStruct,
+} from "./_dispatcher.ts";
+
+/** How an operand is read: a WGSL function over bindings `a`/`b` and uniforms `u`. */
+export interface GemmOperand {
+  /** Distinguishes loaders in the shader cache key. */
+  key: string;
+  /** WGSL of `fn loadA(m: i32, k: i32) -> f32` or `fn loadB(k: i32, n: i32) -> f32`; called only in range. */
+  wgsl: string;
+  /** The index along which consecutive memory lies ("k" or the other one), for coalesced loads. */
+  fast: "k" | "m" | "n";
+}
+
+/** One matrix product. */
+export interface GemmSpec {
+  /** Name in profiles. */
+  label: string;
+  /** Rows of C. */
+  m: number;
+  /** Columns of C. */
+  n: number;
+  /** The inner dimension. */
+  k: number;
+  /** A's loader (binding `a`). */
+  a: GemmOperand;
+  /** B's loader (binding `b`). */
+  b: GemmOperand;
+  /** The tensors behind `a` and `b`. */
+  inputs: readonly [tf.TensorInfo, tf.TensorInfo];
+  /** Extra uniforms the loaders read (names must not be m, n, k, kChunk). */
+  uniforms?: Record<string, UniformField>;
+  /** Shape of the result (its size is m·n, row-major [m, n]). */
+  outShape: number[];
+}
+
+/** Workgroups a product should spread over before K is split. */
+const TARGET_WORKGROUPS = 1024;
+/** Inner-dimension slice per workgroup-memory stage. */
+const BK = 16;
+/** Fewest BK-slices per split. */
+const MIN_SLICES_PER_SPLIT = 4;
+
+/** The tile and split a product runs with. */
+export interface GemmPlan {
+  /** Tile rows. */
+  bm: 32 | 64;
+  /** Tile columns. */
+  bn: 32 | 64;
+  /** K chunks (1: no split). */
+  splits: number;
+  /** Inner-dimension length per chunk (a multiple of BK). */
+  kChunk: number;
+}
+
+/** Chooses tiles and the split for an m×n×k product. */
+export function planGemm(m: number, n: number, k: number): GemmPlan {
+  const bm = m <= 32 ? 32 : 64, bn = n <= 32 ? 32 : 64;
+  const tiles = Math.ceil(m / bm) * Math.ceil(n / bn);
+  const slices = Math.ceil(k / BK);
+  const wanted = Math.ceil(TARGET_WORKGROUPS / tiles);
+  let splits = Math.max(
+    1,
+    Math.min(wanted, Math.floor(slices / MIN_SLICES_PER_SPLIT)),
+  );
+  const kChunk = Math.ceil(slices / splits) * BK;
+  splits = Math.ceil(k / kChunk);
+  return { bm, bn, splits, kChunk };
+}
+
+/** C = A·B (a new tensor of `spec.outShape`). */
+export function gemm(backend: WebGpuBackend, spec: GemmSpec): tf.TensorInfo {
+  const plan = planGemm(spec.m, spec.n, spec.k);
+  const out = makeOutput(backend, spec.outShape);
+  if (spec.m * spec.n === 0) return out;
+  const partial = plan.splits > 1
+    ? makeOutput(backend, [plan.splits, spec.m, spec.n])
+    : out;
+  const uniforms: Record<string, UniformField> = {
+    m: ["i32", spec.m],
+    n: ["i32", spec.n],
+    k: ["i32", spec.k],
+    kChunk: ["i32", plan.kChunk],
+    ...spec.uniforms,
+  };
+  runShader(backend, {
+    key: `gemm_${plan.bm}x${plan.bn}_${spec.a.key}_${spec.b.key}_${
+      Object.keys(uniforms).join(",")
+    }`,
+    label: spec.label,
+    code: () => gemmShader(plan, spec, uniforms),
+    buffers: [partial, ...spec.inputs],
+    uniforms,
+    workgroups: [
+      Math.ceil(spec.n / plan.bn),
+      Math.ceil(spec.m / plan.bm),
+      plan.splits,
+    ],
+  });
+  if (partial !== out) {
+    sumSplits(backend, partial, out, plan.splits, spec.m * spec.n, spec.label);
+    disposeScratch(backend, partial);
+  }
+  return out;
+}
+
+/** out[i] = Σ_s partial[s·size + i], in order of s. */
+export function sumSplits(
+  backend: WebGpuBackend,
+  partial: tf.TensorInfo,
+  out: tf.TensorInfo,
+  splits: number,
+  size: number,
+  label: string,
+): void {
+  const uniforms: Record<string, UniformField> = {
+    size: ["i32", size],
+    splits: ["i32", splits],
+  };
+  const workgroups = grid(size, 256);
+  runShader(backend, {
+    key: "sum_splits",
+    label: `${label}:sum`,
+    code: () => `
+${uniformStruct(uniforms)}
+${storageBindings([["out", "rw"], ["part", "r"]])}
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = i32(gid.x + gid.y * groups.x * 256u);
+  if (i >= u.size) { return; }
+  var s = 0.0;
+  for (var j = 0; j < u.splits; j++) { s += part[j * u.size + i]; }
+  out[i] = s;
+}`,
+    buffers: [out, partial],
+    uniforms,
+    workgroups,
+  });
+}
+
+function gemmShader(
+  plan: GemmPlan,
+  spec: GemmSpec,
+  uniforms: Record<string, UniformField>,
+): string {
+  const { bm, bn } = plan;
+  const wx = bn / 4, wy = bm / 4, threads = wx * wy;
+  const loadsA = (bm * BK) / threads, loadsB = (bn * BK) / threads;
+  const lines: string[] = [];
+  // Stage a BK-deep slice of A (bm × BK) and B (BK × bn) in workgroup memory,
+  // with consecutive invocations on consecutive memory of each operand.
+  for (let i = 0; i < loadsA; i++) {
+    const [mm, kk] = spec.a.fast === "k"
+      ? [`e${i}A / ${BK}`, `e${i}A % ${BK}`]
+      : [`e${i}A % ${bm}`, `e${i}A / ${bm}`];
+    lines.push(`
+    { let e${i}A = tid + ${i * threads};
+      let mm = ${mm}; let kk = ${kk};
+      let gm = m0 + mm; let gk = k0 + kk;
+      var v = 0.0;
+      if (gm < u.m && gk < kEnd) { v = loadA(gm, gk); }
+      tileA[kk * ${bm} + mm] = v; }`);
+  }
+  for (let i = 0; i < loadsB; i++) {
+    const [kk, nn] = spec.b.fast === "k"
+      ? [`e${i}B % ${BK}`, `e${i}B / ${BK}`]
+      : [`e${i}B / ${bn}`, `e${i}B % ${bn}`];
+    lines.push(`
+    { let e${i}B = tid + ${i * threads};
+      let kk = ${kk}; let nn = ${nn};
+      let gk = k0 + kk; let gn = n0 + nn;
+      var v = 0.0;
+      if (gn < u.n && gk < kEnd) { v = loadB(gk, gn); }
+      tileB[kk * ${bn} + nn] = v; }`);
+  }
+  const acc: string[] = [], fma: string[] = [], store: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    for (let j = 0; j < 4; j++) {
+      acc.push(`var c${i}${j} = 0.0;`);
+      fma.push(`c${i}${j} = fma(a${i}, b${j}, c${i}${j});`);
+      store.push(`
+  { let gm = m0 + ty + ${i * wy}; let gn = n0 + tx + ${j * wx};
+    if (gm < u.m && gn < u.n) { out[base + gm * u.n + gn] = c${i}${j}; } }`);
+    }
+  }
+  const reads: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    reads.push(`let a${i} = tileA[kk * ${bm} + ty + ${i * wy}];`);
+    reads.push(`let b${i} = tileB[kk * ${bn} + tx + ${i * wx}];`);
+  }
+  return `
+${uniformStruct(uniforms)}
+${storageBindings([["out", "rw"], ["a", "r"], ["b", "r"]])}
+var<workgroup> tileA: array<f32, ${bm * BK}>;
+var<workgroup> tileB: array<f32, ${bn * BK}>;
+${spec.a.wgsl}
+${spec.b.wgsl}
+@compute @workgroup_size(${wx}, ${wy}, 1)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(workgroup_id) wid: vec3<u32>) {
+  let tx = i32(lid.x); let ty = i32(lid.y);
+  let tid = ty * ${wx} + tx;
+  let n0 = i32(wid.x) * ${bn}; let m0 = i32(wid.y) * ${bm};
+  let split = i32(wid.z);
+  let kStart = split * u.kChunk;
+  let kEnd = min(kStart + u.kChunk, u.k);
+  ${acc.join(" ")}
+  for (var k0 = kStart; k0 < kEnd; k0 += ${BK}) {
+    ${lines.join("")}
+    workgroupBarrier();
+    for (var kk = 0; kk < ${BK}; kk++) {
+      ${reads.join(" ")}
+      ${fma.join(" ")}
+    }
+    workgroupBarrier();
+  }
+  let base = split * u.m * u.n;
+  ${store.join("")}
+}`;
+}
+
+/** A row-major [rows, cols] matrix read as A[m, k] (`rows` = M). */
+export const DENSE_A: GemmOperand = {
+  key: "denseA",
+  wgsl: "fn loadA(m: i32, k: i32) -> f32 { return a[m * u.k + k]; }",
+  fast: "k",
+};
+/** A row-major [K, M] matrix read transposed as A[m, k]. */
+export const DENSE_A_T: GemmOperand = {
+  key: "denseAT",
+  wgsl: "fn loadA(m: i32, k: i32) -> f32 { return a[k * u.m + m]; }",
+  fast: "m",
+};
+/** A row-major [K, N] matrix read as B[k, n]. */
+export const DENSE_B: GemmOperand = {
+  key: "denseB",
+  wgsl: "fn loadB(k: i32, n: i32) -> f32 { return b[k * u.n + n]; }",
+  fast: "n",
+};
+/** A row-major [N, K] matrix read transposed as B[k, n]. */
+export const DENSE_B_T: GemmOperand = {
+  key: "denseBT",
+  wgsl: "fn loadB(k: i32, n: i32) -> f32 { return b[n * u.k + k]; }",
+  fast: "k",
+};

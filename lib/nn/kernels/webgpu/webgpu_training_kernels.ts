@@ -1,0 +1,127 @@
+/**
+ * Training kernels for tfjs's webgpu backend, registered over tfjs-webgpu
+ * 4.22's own as the project does for wasm (wasm_training_kernels.ts). Where
+ * a kernel here does not handle a case (NCHW, dilations, a depthwise
+ * channel multiplier) it calls the kernel it replaced.
+ *
+ * {@linkcode prepareWebGpuBackend} tunes the backend instance once it
+ * exists: tfjs's programs go through this project's dispatcher (uniform
+ * buffers and bind groups reused where shapes repeat) and more dispatches
+ * go into each queue submission.
+ *
+ * Each kernel is checked against the cpu backend in
+ * tests/lib/nn/kernels/webgpu/.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { asWebGpu } from "./_webgpu_backend.ts";
+import { routeTfjsDispatches } from "./_tfjs_dispatch.ts";
+import type { ConvAttrs } from "./_conv_info.ts";
+import { conv2dBackpropFilter } from "./conv2d_backprop_filter.ts";
+import { conv2dBackpropInput } from "./conv2d_backprop_input.ts";
+import { depthwiseConv2d } from "./depthwise_conv2d.ts";
+import { depthwiseBackpropFilter } from "./depthwise_backprop_filter.ts";
+import { depthwiseBackpropInput } from "./depthwise_backprop_input.ts";
+
+/** Marks kernel functions registered by this module, so registering twice is a no-op. */
+const OURS = Symbol.for("@arcface/pipeline/nn/webgpu-training-kernel");
+
+/** Dispatches per queue submission (tfjs's default is 15). */
+export const SUBMIT_BATCH = 64;
+
+type Info = tf.TensorInfo;
+type KernelArgs = {
+  inputs: Record<string, Info>;
+  backend: tf.KernelBackend;
+  attrs?: tf.NamedAttrMap;
+};
+type Kernel = (args: KernelArgs) => Info | Info[];
+/** A replacement: returns undefined to hand the call to the replaced kernel. */
+type Replacement = (args: KernelArgs) => Info | Info[] | undefined;
+
+/**
+ * Registers the project's training kernels on the `webgpu` backend
+ * (idempotent; tfjs's registry is process-wide).
+ *
+ * @throws {Error} when tfjs-backend-webgpu is not loaded
+ */
+export function registerWebGpuTrainingKernels(): void {
+  const probe = tf.getKernel(tf.Conv2DBackpropFilter, "webgpu");
+  if (probe === undefined) {
+    throw new Error(
+      'Cannot register webgpu training kernels: backend "webgpu" is not loaded (import "@tensorflow/tfjs-backend-webgpu" first)',
+    );
+  }
+  if ((probe.kernelFunc as { [OURS]?: boolean })[OURS]) return;
+  const replacements: Record<string, Replacement> = {
+    [tf.Conv2DBackpropFilter]: ({ inputs, backend, attrs }) =>
+      conv2dBackpropFilter(
+        asWebGpu(backend),
+        inputs.x,
+        inputs.dy,
+        attrs as unknown as ConvAttrs & { filterShape: number[] },
+      ),
+    [tf.Conv2DBackpropInput]: ({ inputs, backend, attrs }) =>
+      conv2dBackpropInput(
+        asWebGpu(backend),
+        inputs.dy,
+        inputs.filter,
+        attrs as unknown as ConvAttrs & { inputShape: number[] },
+      ),
+    [tf.DepthwiseConv2dNative]: ({ inputs, backend, attrs }) =>
+      depthwiseConv2d(
+        asWebGpu(backend),
+        inputs.x,
+        inputs.filter,
+        attrs as unknown as ConvAttrs,
+      ),
+    [tf.DepthwiseConv2dNativeBackpropFilter]: ({ inputs, backend, attrs }) =>
+      depthwiseBackpropFilter(
+        asWebGpu(backend),
+        inputs.x,
+        inputs.dy,
+        attrs as unknown as ConvAttrs & { filterShape: number[] },
+      ),
+    [tf.DepthwiseConv2dNativeBackpropInput]: ({ inputs, backend, attrs }) =>
+      depthwiseBackpropInput(
+        asWebGpu(backend),
+        inputs.dy,
+        inputs.filter,
+        attrs as unknown as ConvAttrs & { inputShape: number[] },
+      ),
+  };
+  for (const [kernelName, replacement] of Object.entries(replacements)) {
+    const replaced = tf.getKernel(kernelName, "webgpu");
+    const fallback = replaced?.kernelFunc as Kernel | undefined;
+    const kernelFunc: Kernel = (args) => {
+      const result = replacement(args);
+      if (result !== undefined) return result;
+      if (fallback === undefined) {
+        throw new Error(
+          `Cannot run ${kernelName} on webgpu: this case has no kernel`,
+        );
+      }
+      return fallback(args);
+    };
+    Object.defineProperty(kernelFunc, OURS, { value: true });
+    if (replaced !== undefined) tf.unregisterKernel(kernelName, "webgpu");
+    tf.registerKernel({
+      kernelName,
+      backendName: "webgpu",
+      kernelFunc: kernelFunc as tf.KernelFunc,
+      setupFunc: replaced?.setupFunc,
+      disposeFunc: replaced?.disposeFunc,
+    });
+  }
+}
+
+/**
+ * Tunes the active webgpu backend: its programs are recorded through the
+ * project's dispatcher, and up to {@linkcode SUBMIT_BATCH} dispatches go
+ * into one queue submission. Idempotent.
+ */
+export function prepareWebGpuBackend(backend: tf.KernelBackend): void {
+  routeTfjsDispatches(asWebGpu(backend));
+  tf.env().set("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE", SUBMIT_BATCH);
+}
