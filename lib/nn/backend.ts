@@ -172,9 +172,14 @@ export async function useBackend(
     case "tensorflow":
       await importNative(probe.backend);
       break;
-    case "webgpu":
+    case "webgpu": {
       await import("@tensorflow/tfjs-backend-webgpu");
+      const { registerWebGpuTrainingKernels } = await import(
+        "./kernels/webgpu/webgpu_training_kernels.ts"
+      );
+      registerWebGpuTrainingKernels();
       break;
+    }
     case "wasm": {
       await import("@tensorflow/tfjs-backend-wasm");
       const { registerWasmTrainingKernels } = await import(
@@ -202,6 +207,12 @@ export async function useBackend(
       probe.backend,
       'Choose another backend, e.g. "wasm"',
     );
+  }
+  if (probe.backend === "webgpu") {
+    const { prepareWebGpuBackend } = await import(
+      "./kernels/webgpu/webgpu_training_kernels.ts"
+    );
+    prepareWebGpuBackend(tf.backend());
   }
   return {
     backend: probe.backend,

@@ -11,8 +11,9 @@
  * {@linkcode FusedBatchNormalization}: the same config, weights and
  * serialised form, and the same maths as tfjs-layers (biased batch variance,
  * Keras-style moving averages `moving -= (moving - batch) * (1 - momentum)`).
- * Only training calls on the wasm backend with the channel axis last take the
- * fused path; everything else runs tfjs-layers' own code.
+ * Only training calls with the channel axis last, on a backend that has the
+ * kernels (wasm here; webgpu in webgpu/batch_norm_train.ts), take the fused
+ * path; everything else runs tfjs-layers' own code.
  *
  * @module
  */
@@ -30,6 +31,13 @@ import {
 export const BATCH_NORM_TRAIN = "ArcfaceBatchNormTrain";
 /** Kernel name of its gradient: inputs {dy, x, mean, variance, gamma, dmean, dvariance}, outputs [dx, dgamma, dbeta]. */
 export const BATCH_NORM_TRAIN_GRAD = "ArcfaceBatchNormTrainGrad";
+
+/**
+ * Kernel name of the moving-average update of both statistics, for backends
+ * that have it (webgpu): inputs {movingMean, movingVariance, mean, variance},
+ * attr decay (1 − momentum), outputs [movingMean, movingVariance].
+ */
+export const BATCH_NORM_MOVING = "ArcfaceBatchNormMoving";
 
 /** The fields of tfjs-layers' BatchNormalization that its typings keep private. */
 interface BatchNormFields {
@@ -97,7 +105,8 @@ export function fusedBatchNormalizationClass(): BatchNormClass {
       const axis = f.axis >= 0 ? f.axis : f.axis + x.rank;
       const fusable = kwargs.training === true && axis === x.rank - 1 &&
         f.scale && f.center &&
-        x.dtype === "float32" && tf.getBackend() === "wasm";
+        x.dtype === "float32" &&
+        tf.getKernel(BATCH_NORM_TRAIN, tf.getBackend()) !== undefined;
       if (!fusable) return super.call(inputs, kwargs);
       return tf.tidy(() => {
         const [y, mean, variance] = tf.engine().runKernel(
@@ -106,6 +115,17 @@ export function fusedBatchNormalizationClass(): BatchNormClass {
           { epsilon: f.epsilon },
         ) as tf.Tensor[];
         const decay = 1 - f.momentum;
+        if (tf.getKernel(BATCH_NORM_MOVING, tf.getBackend()) !== undefined) {
+          const moved = tf.engine().runKernel(BATCH_NORM_MOVING, {
+            movingMean: f.movingMean.read(),
+            movingVariance: f.movingVariance.read(),
+            mean,
+            variance,
+          }, { decay }) as tf.Tensor[];
+          f.movingMean.write(moved[0]);
+          f.movingVariance.write(moved[1]);
+          return y;
+        }
         for (
           const [variable, value] of [[f.movingMean, mean], [
             f.movingVariance,

@@ -6,8 +6,9 @@
  * SIMD multiply, the backward one SIMD pass.
  *
  * {@linkcode registerFusedSwish} replaces the "swish" activation class for
- * layers deserialised afterwards (same name, config and maths); other
- * backends and `alpha != 1` keep tfjs-layers' code.
+ * layers deserialised afterwards (same name, config and maths); backends
+ * without the kernels (those here are wasm's; webgpu/silu.ts has webgpu's)
+ * and `alpha != 1` keep tfjs-layers' code.
  *
  * @module
  */
@@ -64,7 +65,10 @@ export function registerFusedSwish(): void {
     static className = "swish";
     static override fused = true;
     override apply(x: tf.Tensor, alpha = 1): tf.Tensor {
-      if (alpha !== 1 || x.dtype !== "float32" || tf.getBackend() !== "wasm") {
+      if (
+        alpha !== 1 || x.dtype !== "float32" ||
+        tf.getKernel(SILU, tf.getBackend()) === undefined
+      ) {
         return super.apply(x, alpha);
       }
       return tf.tidy(() =>

@@ -23,6 +23,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 // tfjs-layers' bundle registers the gradients of every core op (tfjs-core alone does not).
 import "@tensorflow/tfjs-layers";
+import {
+  fusedArcMargin,
+  hasFusedArcMargin,
+} from "../kernels/fused_arc_margin.ts";
 
 /** The margin's parameters. */
 export interface ArcMarginOptions {
@@ -105,6 +109,11 @@ export function marginLogits(
   margins?: tf.Tensor1D,
 ): tf.Tensor2D {
   const { s, m, easyMargin, lsEps } = options;
+  // One fused op where the backend has it (webgpu), the same maths.
+  if (hasFusedArcMargin()) {
+    const attrs = { s, m, easyMargin, lsEps, cosEpsilon: COS_EPSILON };
+    return fusedArcMargin(cos, labels, attrs, margins);
+  }
   // cos m, sin m, th and mm: numbers for one margin, [1, n] rows for per-class margins.
   const trig = (f: (m: number) => number, g: (m: tf.Tensor) => tf.Tensor) =>
     margins === undefined ? f(m) : tf.reshape(g(margins), [1, -1]);

@@ -67,6 +67,7 @@ export class Dispatcher {
     uniformMisses: 0,
   };
   #pipelines = new Map<string, GPUComputePipeline>();
+  #named = new Map<string, GPUBuffer>();
   #uniforms = new Map<string, GPUBuffer>();
   #bindGroups = new Map<string, GPUBindGroup>();
   #ids = new WeakMap<object, number>();
@@ -123,6 +124,27 @@ export class Dispatcher {
     if (this.#uniforms.size >= CACHE_LIMIT) this.#startOver();
     buffer = this.#createUniform(bytes);
     this.#uniforms.set(key, buffer);
+    return buffer;
+  }
+
+  /**
+   * A persistent uniform buffer `name` rewritten with `bytes` (per-step
+   * values such as Adam's learning rate): what is recorded is submitted
+   * first, so earlier dispatches keep the values they were recorded with.
+   * Being one buffer, it leaves the bind groups that use it cacheable.
+   */
+  rewrittenUniform(name: string, bytes: ArrayBuffer): GPUBuffer {
+    let buffer = this.#named.get(name);
+    if (buffer === undefined || buffer.size !== bytes.byteLength) {
+      buffer?.destroy();
+      buffer = this.backend.device.createBuffer({
+        size: bytes.byteLength,
+        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      });
+      this.#named.set(name, buffer);
+    }
+    this.flush();
+    this.backend.queue.writeBuffer(buffer, 0, bytes);
     return buffer;
   }
 
@@ -217,6 +239,11 @@ export class Dispatcher {
     new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(bytes));
     buffer.unmap();
     return buffer;
+  }
+
+  /** A small stable number for `object` (buffers, pipelines), for cache keys. */
+  idOf(object: object): number {
+    return this.#id(object);
   }
 
   #id(object: object): number {

@@ -24,11 +24,18 @@ import {
   uniformStruct,
 } from "./_dispatcher.ts";
 
-/** How an operand is read: a WGSL function over bindings `a`/`b` and uniforms `u`. */
+/**
+ * How an operand is read: WGSL over bindings `a`/`b` and uniforms `u`. Each
+ * invocation loads the same rows of A (columns of B) at every K step, so the
+ * row's part of the address is computed once: for A, `fn rowA(m: i32) ->
+ * vec4<i32>` and `fn loadA(r: vec4<i32>, k: i32) -> f32`; for B, `fn colB(n:
+ * i32) -> vec4<i32>` and `fn loadB(c: vec4<i32>, k: i32) -> f32`. Loads are
+ * only made in range.
+ */
 export interface GemmOperand {
   /** Distinguishes loaders in the shader cache key. */
   key: string;
-  /** WGSL of `fn loadA(m: i32, k: i32) -> f32` or `fn loadB(k: i32, n: i32) -> f32`; called only in range. */
+  /** The WGSL of the two functions. */
   wgsl: string;
   /** The index along which consecutive memory lies ("k" or the other one), for coalesced loads. */
   fast: "k" | "m" | "n";
@@ -52,6 +59,8 @@ export interface GemmSpec {
   inputs: readonly [tf.TensorInfo, tf.TensorInfo];
   /** Extra uniforms the loaders read (names must not be m, n, k, kChunk). */
   uniforms?: Record<string, UniformField>;
+  /** Added to every row of C (`[n]`), e.g. a convolution's bias. */
+  bias?: tf.TensorInfo;
   /** Shape of the result (its size is m·n, row-major [m, n]). */
   outShape: number[];
 }
@@ -105,13 +114,15 @@ export function gemm(backend: WebGpuBackend, spec: GemmSpec): tf.TensorInfo {
     kChunk: ["i32", plan.kChunk],
     ...spec.uniforms,
   };
+  // The bias goes in with the last pass: the product itself, or the split sum.
+  const bias = plan.splits > 1 ? undefined : spec.bias;
   runShader(backend, {
     key: `gemm_${plan.bm}x${plan.bn}_${spec.a.key}_${spec.b.key}_${
       Object.keys(uniforms).join(",")
-    }`,
+    }_${bias !== undefined}`,
     label: spec.label,
-    code: () => gemmShader(plan, spec, uniforms),
-    buffers: [partial, ...spec.inputs],
+    code: () => gemmShader(plan, spec, uniforms, bias !== undefined),
+    buffers: [partial, ...spec.inputs, ...(bias ? [bias] : [])],
     uniforms,
     workgroups: [
       Math.ceil(spec.n / plan.bn),
@@ -120,13 +131,21 @@ export function gemm(backend: WebGpuBackend, spec: GemmSpec): tf.TensorInfo {
     ],
   });
   if (partial !== out) {
-    sumSplits(backend, partial, out, plan.splits, spec.m * spec.n, spec.label);
+    sumSplits(
+      backend,
+      partial,
+      out,
+      plan.splits,
+      spec.m * spec.n,
+      spec.label,
+      spec.bias,
+    );
     disposeScratch(backend, partial);
   }
   return out;
 }
 
-/** out[i] = Σ_s partial[s·size + i], in order of s. */
+/** out[i] = Σ_s partial[s·size + i], in order of s (+ bias[i mod n] when given). */
 export function sumSplits(
   backend: WebGpuBackend,
   partial: tf.TensorInfo,
@@ -134,18 +153,26 @@ export function sumSplits(
   splits: number,
   size: number,
   label: string,
+  bias?: tf.TensorInfo,
 ): void {
   const uniforms: Record<string, UniformField> = {
     size: ["i32", size],
     splits: ["i32", splits],
+    n: ["i32", bias?.shape[0] ?? 1],
   };
   const workgroups = grid(size, 256);
   runShader(backend, {
-    key: "sum_splits",
+    key: `sum_splits_${bias !== undefined}`,
     label: `${label}:sum`,
     code: () => `
 ${uniformStruct(uniforms)}
-${storageBindings([["out", "rw"], ["part", "r"]])}
+${
+      storageBindings([
+        ["out", "rw"],
+        ["part", "r"],
+        ...(bias ? [["bias", "r"] as const] : []),
+      ])
+    }
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>) {
@@ -153,9 +180,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
   if (i >= u.size) { return; }
   var s = 0.0;
   for (var j = 0; j < u.splits; j++) { s += part[j * u.size + i]; }
-  out[i] = s;
+  out[i] = s${bias ? " + bias[i % u.n]" : ""};
 }`,
-    buffers: [out, partial],
+    buffers: [out, partial, ...(bias ? [bias] : [])],
     uniforms,
     workgroups,
   });
@@ -165,36 +192,43 @@ function gemmShader(
   plan: GemmPlan,
   spec: GemmSpec,
   uniforms: Record<string, UniformField>,
+  withBias: boolean,
 ): string {
   const { bm, bn } = plan;
   const wx = bn / 4, wy = bm / 4, threads = wx * wy;
   const loadsA = (bm * BK) / threads, loadsB = (bn * BK) / threads;
-  const lines: string[] = [];
+  const lines: string[] = [], rows: string[] = [];
   // Stage a BK-deep slice of A (bm × BK) and B (BK × bn) in workgroup memory,
   // with consecutive invocations on consecutive memory of each operand.
   for (let i = 0; i < loadsA; i++) {
     const [mm, kk] = spec.a.fast === "k"
       ? [`e${i}A / ${BK}`, `e${i}A % ${BK}`]
       : [`e${i}A % ${bm}`, `e${i}A / ${bm}`];
+    rows.push(`
+  let e${i}A = tid + ${i * threads};
+  let mA${i} = ${mm}; let kA${i} = ${kk};
+  let okA${i} = m0 + mA${i} < u.m;
+  let rA${i} = rowA(m0 + mA${i});`);
     lines.push(`
-    { let e${i}A = tid + ${i * threads};
-      let mm = ${mm}; let kk = ${kk};
-      let gm = m0 + mm; let gk = k0 + kk;
+    { let gk = k0 + kA${i};
       var v = 0.0;
-      if (gm < u.m && gk < kEnd) { v = loadA(gm, gk); }
-      tileA[kk * ${bm} + mm] = v; }`);
+      if (okA${i} && gk < kEnd) { v = loadA(rA${i}, gk); }
+      tileA[kA${i} * ${bm} + mA${i}] = v; }`);
   }
   for (let i = 0; i < loadsB; i++) {
     const [kk, nn] = spec.b.fast === "k"
       ? [`e${i}B % ${BK}`, `e${i}B / ${BK}`]
       : [`e${i}B / ${bn}`, `e${i}B % ${bn}`];
+    rows.push(`
+  let e${i}B = tid + ${i * threads};
+  let kB${i} = ${kk}; let nB${i} = ${nn};
+  let okB${i} = n0 + nB${i} < u.n;
+  let cB${i} = colB(n0 + nB${i});`);
     lines.push(`
-    { let e${i}B = tid + ${i * threads};
-      let kk = ${kk}; let nn = ${nn};
-      let gk = k0 + kk; let gn = n0 + nn;
+    { let gk = k0 + kB${i};
       var v = 0.0;
-      if (gn < u.n && gk < kEnd) { v = loadB(gk, gn); }
-      tileB[kk * ${bn} + nn] = v; }`);
+      if (okB${i} && gk < kEnd) { v = loadB(cB${i}, gk); }
+      tileB[kB${i} * ${bn} + nB${i}] = v; }`);
   }
   const acc: string[] = [], fma: string[] = [], store: string[] = [];
   for (let i = 0; i < 4; i++) {
@@ -203,7 +237,9 @@ function gemmShader(
       fma.push(`c${i}${j} = fma(a${i}, b${j}, c${i}${j});`);
       store.push(`
   { let gm = m0 + ty + ${i * wy}; let gn = n0 + tx + ${j * wx};
-    if (gm < u.m && gn < u.n) { out[base + gm * u.n + gn] = c${i}${j}; } }`);
+    if (gm < u.m && gn < u.n) { out[base + gm * u.n + gn] = c${i}${j}${
+        withBias ? " + bias[gn]" : ""
+      }; } }`);
     }
   }
   const reads: string[] = [];
@@ -213,7 +249,14 @@ function gemmShader(
   }
   return `
 ${uniformStruct(uniforms)}
-${storageBindings([["out", "rw"], ["a", "r"], ["b", "r"]])}
+${
+    storageBindings([
+      ["out", "rw"],
+      ["a", "r"],
+      ["b", "r"],
+      ...(withBias ? [["bias", "r"] as const] : []),
+    ])
+  }
 var<workgroup> tileA: array<f32, ${bm * BK}>;
 var<workgroup> tileB: array<f32, ${bn * BK}>;
 ${spec.a.wgsl}
@@ -227,6 +270,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   let split = i32(wid.z);
   let kStart = split * u.kChunk;
   let kEnd = min(kStart + u.kChunk, u.k);
+  ${rows.join("")}
   ${acc.join(" ")}
   for (var k0 = kStart; k0 < kEnd; k0 += ${BK}) {
     ${lines.join("")}
@@ -245,24 +289,28 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
 /** A row-major [rows, cols] matrix read as A[m, k] (`rows` = M). */
 export const DENSE_A: GemmOperand = {
   key: "denseA",
-  wgsl: "fn loadA(m: i32, k: i32) -> f32 { return a[m * u.k + k]; }",
+  wgsl: `fn rowA(m: i32) -> vec4<i32> { return vec4<i32>(m * u.k, 0, 0, 0); }
+fn loadA(r: vec4<i32>, k: i32) -> f32 { return a[r.x + k]; }`,
   fast: "k",
 };
 /** A row-major [K, M] matrix read transposed as A[m, k]. */
 export const DENSE_A_T: GemmOperand = {
   key: "denseAT",
-  wgsl: "fn loadA(m: i32, k: i32) -> f32 { return a[k * u.m + m]; }",
+  wgsl: `fn rowA(m: i32) -> vec4<i32> { return vec4<i32>(m, 0, 0, 0); }
+fn loadA(r: vec4<i32>, k: i32) -> f32 { return a[k * u.m + r.x]; }`,
   fast: "m",
 };
 /** A row-major [K, N] matrix read as B[k, n]. */
 export const DENSE_B: GemmOperand = {
   key: "denseB",
-  wgsl: "fn loadB(k: i32, n: i32) -> f32 { return b[k * u.n + n]; }",
+  wgsl: `fn colB(n: i32) -> vec4<i32> { return vec4<i32>(n, 0, 0, 0); }
+fn loadB(c: vec4<i32>, k: i32) -> f32 { return b[k * u.n + c.x]; }`,
   fast: "n",
 };
 /** A row-major [N, K] matrix read transposed as B[k, n]. */
 export const DENSE_B_T: GemmOperand = {
   key: "denseBT",
-  wgsl: "fn loadB(k: i32, n: i32) -> f32 { return b[n * u.k + k]; }",
+  wgsl: `fn colB(n: i32) -> vec4<i32> { return vec4<i32>(n * u.k, 0, 0, 0); }
+fn loadB(c: vec4<i32>, k: i32) -> f32 { return b[c.x + k]; }`,
   fast: "k",
 };

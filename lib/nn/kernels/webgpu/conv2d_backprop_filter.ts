@@ -28,12 +28,15 @@ import {
 const IMAGE_COLUMNS_T: GemmOperand = {
   key: "im2colT",
   fast: "m",
-  wgsl: `fn loadA(m: i32, k: i32) -> f32 {
-  let ci = m % u.ci; let t = m / u.ci; let kw = t % u.kw; let kh = t / u.kw;
-  let ow = k % u.ow; let t2 = k / u.ow; let oh = t2 % u.oh; let bb = t2 / u.oh;
-  let ih = oh * u.sh - u.pt + kh; let iw = ow * u.sw - u.pl + kw;
+  wgsl: `fn rowA(m: i32) -> vec4<i32> {
+  let ci = m % u.ci; let t = m / u.ci;
+  return vec4<i32>(ci, t / u.kw - u.pt, t % u.kw - u.pl, 0);
+}
+fn loadA(r: vec4<i32>, k: i32) -> f32 {
+  let ow = k % u.ow; let t = k / u.ow; let oh = t % u.oh; let bb = t / u.oh;
+  let ih = oh * u.sh + r.y; let iw = ow * u.sw + r.z;
   if (ih < 0 || ih >= u.ih || iw < 0 || iw >= u.iw) { return 0.0; }
-  return a[((bb * u.ih + ih) * u.iw + iw) * u.ci + ci];
+  return a[((bb * u.ih + ih) * u.iw + iw) * u.ci + r.x];
 }`,
 };
 

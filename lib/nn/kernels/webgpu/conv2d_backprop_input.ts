@@ -26,14 +26,17 @@ import {
 const GRADIENT_COLUMNS: GemmOperand = {
   key: "dyCols",
   fast: "k",
-  wgsl: `fn loadA(m: i32, k: i32) -> f32 {
+  wgsl: `fn rowA(m: i32) -> vec4<i32> {
+  let iw = m % u.iw; let t = m / u.iw;
+  return vec4<i32>(t / u.ih, t % u.ih + u.pt, iw + u.pl, 0);
+}
+fn loadA(r: vec4<i32>, k: i32) -> f32 {
   let co = k % u.co; let t = k / u.co; let kw = t % u.kw; let kh = t / u.kw;
-  let iw = m % u.iw; let t2 = m / u.iw; let ih = t2 % u.ih; let bb = t2 / u.ih;
-  let th = ih + u.pt - kh; let tw = iw + u.pl - kw;
+  let th = r.y - kh; let tw = r.z - kw;
   if (th < 0 || tw < 0) { return 0.0; }
   let oh = th / u.sh; let ow = tw / u.sw;
   if (oh * u.sh != th || ow * u.sw != tw || oh >= u.oh || ow >= u.ow) { return 0.0; }
-  return a[((bb * u.oh + oh) * u.ow + ow) * u.co + co];
+  return a[((r.x * u.oh + oh) * u.ow + ow) * u.co + co];
 }`,
 };
 
@@ -41,9 +44,10 @@ const GRADIENT_COLUMNS: GemmOperand = {
 const FILTER_ROWS: GemmOperand = {
   key: "filterT",
   fast: "k",
-  wgsl: `fn loadB(k: i32, n: i32) -> f32 {
+  wgsl: `fn colB(n: i32) -> vec4<i32> { return vec4<i32>(n, 0, 0, 0); }
+fn loadB(c: vec4<i32>, k: i32) -> f32 {
   let co = k % u.co; let t = k / u.co;
-  return b[(t * u.ci + n) * u.co + co];
+  return b[(t * u.ci + c.x) * u.co + co];
 }`,
 };
 

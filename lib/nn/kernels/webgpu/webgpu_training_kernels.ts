@@ -6,8 +6,9 @@
  *
  * {@linkcode prepareWebGpuBackend} tunes the backend instance once it
  * exists: tfjs's programs go through this project's dispatcher (uniform
- * buffers and bind groups reused where shapes repeat) and more dispatches
- * go into each queue submission.
+ * buffers and bind groups reused where shapes repeat, buffers handed out in
+ * a repeatable order so that they do) and more dispatches go into each queue
+ * submission.
  *
  * Each kernel is checked against the cpu backend in
  * tests/lib/nn/kernels/webgpu/.
@@ -17,12 +18,34 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { asWebGpu } from "./_webgpu_backend.ts";
 import { routeTfjsDispatches } from "./_tfjs_dispatch.ts";
+import { stabiliseBufferReuse } from "./_stable_buffers.ts";
 import type { ConvAttrs } from "./_conv_info.ts";
+import { conv2d } from "./conv2d.ts";
 import { conv2dBackpropFilter } from "./conv2d_backprop_filter.ts";
 import { conv2dBackpropInput } from "./conv2d_backprop_input.ts";
 import { depthwiseConv2d } from "./depthwise_conv2d.ts";
 import { depthwiseBackpropFilter } from "./depthwise_backprop_filter.ts";
 import { depthwiseBackpropInput } from "./depthwise_backprop_input.ts";
+import { batchNormMoving, batchNormTrain } from "./batch_norm_train.ts";
+import { batchNormTrainGrad } from "./batch_norm_train_grad.ts";
+import { silu, siluGrad } from "./silu.ts";
+import {
+  BATCH_NORM_MOVING,
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_TRAIN_GRAD,
+  registerFusedBatchNorm,
+} from "../fused_batch_norm.ts";
+import { registerFusedSwish, SILU, SILU_GRAD } from "../fused_swish.ts";
+import { registerWebGpuDevice } from "./webgpu_device.ts";
+import { arcMargin, arcMarginGrad } from "./arc_margin.ts";
+import {
+  ARC_MARGIN,
+  ARC_MARGIN_GRAD,
+  ARC_MARGIN_PER_CLASS,
+  ARC_MARGIN_PER_CLASS_GRAD,
+  type ArcMarginAttrs,
+  registerFusedArcMargin,
+} from "../fused_arc_margin.ts";
 
 /** Marks kernel functions registered by this module, so registering twice is a no-op. */
 const OURS = Symbol.for("@arcface/pipeline/nn/webgpu-training-kernel");
@@ -41,8 +64,10 @@ type Kernel = (args: KernelArgs) => Info | Info[];
 type Replacement = (args: KernelArgs) => Info | Info[] | undefined;
 
 /**
- * Registers the project's training kernels on the `webgpu` backend
- * (idempotent; tfjs's registry is process-wide).
+ * Registers the project's training kernels on the `webgpu` backend, the
+ * fused ops' gradients and layer classes (registerFusedBatchNorm,
+ * registerFusedSwish) and the device factory (webgpu_device.ts). Call before
+ * the backend is first used; idempotent (tfjs's registry is process-wide).
  *
  * @throws {Error} when tfjs-backend-webgpu is not loaded
  */
@@ -54,7 +79,27 @@ export function registerWebGpuTrainingKernels(): void {
     );
   }
   if ((probe.kernelFunc as { [OURS]?: boolean })[OURS]) return;
+  registerWebGpuDevice();
+  registerFusedBatchNorm();
+  registerFusedSwish();
+  registerFusedArcMargin();
   const replacements: Record<string, Replacement> = {
+    [tf.Conv2D]: ({ inputs, backend, attrs }) =>
+      conv2d(
+        asWebGpu(backend),
+        inputs.x,
+        inputs.filter,
+        attrs as unknown as ConvAttrs,
+      ),
+    [tf.FusedConv2D]: ({ inputs, backend, attrs }) =>
+      conv2d(
+        asWebGpu(backend),
+        inputs.x,
+        inputs.filter,
+        attrs as unknown as ConvAttrs & { activation?: string },
+        inputs.bias,
+        inputs.preluActivationWeights,
+      ),
     [tf.Conv2DBackpropFilter]: ({ inputs, backend, attrs }) =>
       conv2dBackpropFilter(
         asWebGpu(backend),
@@ -90,6 +135,38 @@ export function registerWebGpuTrainingKernels(): void {
         inputs.filter,
         attrs as unknown as ConvAttrs & { inputShape: number[] },
       ),
+    // The project's fused ops (their gradients are registered by
+    // registerFusedBatchNorm and registerFusedSwish).
+    [BATCH_NORM_TRAIN]: ({ inputs, backend, attrs }) =>
+      batchNormTrain(
+        asWebGpu(backend),
+        inputs.x,
+        inputs.gamma,
+        inputs.beta,
+        attrs!.epsilon as number,
+      ),
+    [BATCH_NORM_TRAIN_GRAD]: ({ inputs, backend, attrs }) =>
+      batchNormTrainGrad(
+        asWebGpu(backend),
+        inputs as never,
+        attrs!.epsilon as number,
+      ),
+    [BATCH_NORM_MOVING]: ({ inputs, backend, attrs }) =>
+      batchNormMoving(
+        asWebGpu(backend),
+        inputs.movingMean,
+        inputs.movingVariance,
+        inputs.mean,
+        inputs.variance,
+        attrs!.decay as number,
+      ),
+    [ARC_MARGIN]: marginKernel,
+    [ARC_MARGIN_PER_CLASS]: marginKernel,
+    [ARC_MARGIN_GRAD]: marginGradKernel,
+    [ARC_MARGIN_PER_CLASS_GRAD]: marginGradKernel,
+    [SILU]: ({ inputs, backend }) => silu(asWebGpu(backend), inputs.x),
+    [SILU_GRAD]: ({ inputs, backend }) =>
+      siluGrad(asWebGpu(backend), inputs.dy, inputs.ds, inputs.x, inputs.s),
   };
   for (const [kernelName, replacement] of Object.entries(replacements)) {
     const replaced = tf.getKernel(kernelName, "webgpu");
@@ -123,5 +200,25 @@ export function registerWebGpuTrainingKernels(): void {
  */
 export function prepareWebGpuBackend(backend: tf.KernelBackend): void {
   routeTfjsDispatches(asWebGpu(backend));
+  stabiliseBufferReuse(asWebGpu(backend));
   tf.env().set("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE", SUBMIT_BATCH);
 }
+
+const marginKernel: Replacement = ({ inputs, backend, attrs }) =>
+  arcMargin(
+    asWebGpu(backend),
+    inputs.cos,
+    inputs.labels,
+    inputs.margins,
+    attrs as unknown as ArcMarginAttrs,
+  );
+
+const marginGradKernel: Replacement = ({ inputs, backend, attrs }) =>
+  arcMarginGrad(
+    asWebGpu(backend),
+    inputs.dy,
+    inputs.cos,
+    inputs.labels,
+    inputs.margins,
+    attrs as unknown as ArcMarginAttrs,
+  );

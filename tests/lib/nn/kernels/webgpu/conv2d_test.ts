@@ -50,3 +50,28 @@ for (const c of cases) {
     },
   );
 }
+
+for (const c of cases.slice(-4)) {
+  const label =
+    `k${c.k} s${c.s} ${c.pad} ${c.b}x${c.h}x${c.w}x${c.ci}->${c.co}`;
+  gpuTest(
+    `Conv2D and FusedConv2D (bias) forward on webgpu match cpu (${label})`,
+    async () => {
+      await compareWithCpu(
+        [[c.b, c.h, c.w, c.ci], [c.k, c.k, c.ci, c.co], [c.co]],
+        ([x, w, bias]) => [
+          tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.s, c.pad),
+          tf.fused.conv2d({
+            x: x as tf.Tensor4D,
+            filter: w as tf.Tensor4D,
+            strides: c.s,
+            pad: c.pad,
+            bias,
+          }),
+        ],
+        2e-5,
+        `conv2d y (${label})`,
+      );
+    },
+  );
+}
