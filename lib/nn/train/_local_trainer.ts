@@ -22,8 +22,20 @@ export function localTrainer(
     classes: replica.classes,
     topK: replica.topK,
     replicas: 1,
+    lag: replica.recordsWholeSteps ? 1 : 0,
     async step(images, labels, lr, options) {
       const t0 = performance.now();
+      if (replica.recordsWholeSteps) {
+        // Recorded now; the promise waits only for the readback.
+        const pending = replica.stepRecorded(images, labels, lr, options);
+        const recorded = performance.now() - t0;
+        const result = await pending;
+        const total = performance.now() - t0;
+        return {
+          ...result,
+          ms: { compute: recorded, exchange: 0, update: 0, total },
+        };
+      }
       const { loss, correct, correctPlain } = await replica.computeGradients(
         images,
         labels,

@@ -46,6 +46,8 @@ export function monitorScore(
 
 /** What the loop needs of a trainer. */
 export interface StepTrainer {
+  /** Steps that may be pending when the next starts (see Trainer.lag). @default 0 */
+  readonly lag?: number;
   /** One Adam step. */
   step(
     images: Float32Array,
@@ -166,7 +168,8 @@ export function bestEpochIndex(
  * Trains from `history.length` to `schedule.length` epochs.
  *
  * @throws {TrainingDivergedError} when a step's loss is NaN or infinite; the
- * step is not applied, so the weights stay those of the previous step.
+ * step is not applied, so the weights stay those of the previous step (with
+ * a trainer whose `lag` is 1, the step after it may already be applied).
  */
 export async function fit(options: FitOptions): Promise<EpochRecord[]> {
   const history = [...(options.history ?? [])];
@@ -189,20 +192,20 @@ export async function fit(options: FitOptions): Promise<EpochRecord[]> {
     let marginScale = 1;
     const correct: Record<string, number> = {};
     const correctPlain: Record<string, number> = {};
-    for await (const batch of options.batches(epoch)) {
-      marginScale = options.marginScale?.(epoch, step) ?? 1;
-      const outcome = await options.trainer.step(
-        batch.images,
-        batch.labels,
-        lr,
-        { marginScale },
-      );
+    // Up to `lag` steps run ahead of their results (read back in order).
+    const lag = options.trainer.lag ?? 0;
+    const pending: { outcome: Promise<StepOutcome>; size: number }[] = [];
+    const settle = async () => {
+      const { outcome: next, size } = pending.shift()!;
+      const outcome = await next;
       step++;
       if (!outcome.applied || !Number.isFinite(outcome.loss)) {
+        // Results still on their way belong to steps after this one.
+        await Promise.allSettled(pending.map((p) => p.outcome));
         throw new TrainingDivergedError(epoch, step, outcome.loss);
       }
-      lossSum += outcome.loss * batch.size;
-      images += batch.size;
+      lossSum += outcome.loss * size;
+      images += size;
       for (const [k, n] of Object.entries(outcome.correct)) {
         correct[k] = (correct[k] ?? 0) + n;
       }
@@ -222,7 +225,21 @@ export async function fit(options: FitOptions): Promise<EpochRecord[]> {
         imagesPerSecond: images / elapsed,
         etaSeconds: perStep * stepsLeft,
       });
+    };
+    for await (const batch of options.batches(epoch)) {
+      marginScale = options.marginScale?.(epoch, step + pending.length) ?? 1;
+      const outcome = options.trainer.step(
+        batch.images,
+        batch.labels,
+        lr,
+        { marginScale },
+      );
+      // Awaited in order below; until then a failure must not go unhandled.
+      outcome.catch(() => {});
+      pending.push({ outcome, size: batch.size });
+      if (pending.length > lag) await settle();
     }
+    while (pending.length > 0) await settle();
     if (images === 0) {
       throw new RangeError(
         `Cannot train epoch ${

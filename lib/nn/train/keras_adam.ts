@@ -62,6 +62,12 @@ export class KerasAdam extends tf.Optimizer {
   readonly beta2: number;
   /** Added to sqrt(v). */
   readonly epsilon: number;
+  /**
+   * The loss of the step being applied, on backends that can skip a step on
+   * the device (webgpu): a non-finite value leaves every variable and moment
+   * as it was, so the step can be applied before its loss is read back.
+   */
+  guard: tf.Tensor | undefined;
   #slots: Slot[] = [];
 
   constructor(config: KerasAdamConfig = {}) {
@@ -186,7 +192,7 @@ export class KerasAdam extends tf.Optimizer {
       beta1: this.beta1,
       beta2: this.beta2,
       epsilon: this.epsilon,
-    });
+    }, this.guard);
   }
 
   #applyOps(

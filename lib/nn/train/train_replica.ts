@@ -267,6 +267,28 @@ export class TrainReplica {
     images: Float32Array,
     labels: Int32Array,
   ): Promise<PassResult> {
+    const recorded = this.#record(images, labels);
+    // One asynchronous read for the loss and both ranks: the webgpu backend
+    // cannot read synchronously under Deno, and each read costs a round trip.
+    const values = await recorded.metrics.data() as Float32Array;
+    tf.dispose([recorded.metrics, recorded.loss]);
+    return {
+      loss: values[0],
+      ranks: values.subarray(1, 1 + labels.length),
+      plainRanks: values.subarray(1 + labels.length),
+      grads: recorded.grads,
+    };
+  }
+
+  /**
+   * Forward and backward on one (micro-)batch, recorded without reading
+   * anything back: the loss, the gradients, and `[loss, ranks…, plain
+   * ranks…]` as one tensor to read.
+   */
+  #record(
+    images: Float32Array,
+    labels: Int32Array,
+  ): { metrics: tf.Tensor1D; loss: tf.Scalar; grads: tf.Tensor[] } {
     const n = labels.length, s = this.imgSize;
     const x = tf.tensor4d(images, [n, s, s, 3]);
     const y = tf.tensor2d(labels, [n, 1], "int32");
@@ -307,21 +329,98 @@ export class TrainReplica {
         );
         return tf.sum(tf.cast(tf.greater(scores, truth), "int32"), 1);
       });
-    const ranks = rankOf(logits!);
-    const plainRanks = plain === logits ? ranks : rankOf(plain!);
-    // Asynchronous reads: the webgpu backend cannot read synchronously under Deno.
-    const rankValues = await ranks.data();
-    const plainValues = plainRanks === ranks
-      ? rankValues
-      : await plainRanks.data();
-    const loss = (await value.data())[0];
-    tf.dispose([x, y, logits!, plain!, ranks, plainRanks, value]);
+    const metrics = tf.tidy(() => {
+      const ranks = rankOf(logits!);
+      const plainRanks = plain === logits ? ranks : rankOf(plain!);
+      return tf.concat([
+        tf.reshape(value, [1]),
+        tf.cast(ranks, "float32"),
+        tf.cast(plainRanks, "float32"),
+      ]) as tf.Tensor1D;
+    });
+    tf.dispose([x, y, logits!, plain!]);
     return {
-      loss,
-      ranks: rankValues,
-      plainRanks: plainValues,
+      metrics,
+      loss: value,
       grads: this.#variables.map((v) => grads[v.name]),
     };
+  }
+
+  /**
+   * Whether {@linkcode stepRecorded} can take the next step before this
+   * one's results are read (webgpu, no micro-batches): the optimizer skips a
+   * non-finite step on the device.
+   */
+  get recordsWholeSteps(): boolean {
+    return tf.getBackend() === "webgpu" && this.microBatch === undefined;
+  }
+
+  /**
+   * The whole step (forward, backward, Adam at `lr`) recorded at once; the
+   * promise resolves once its loss and ranks are read back, and the next
+   * step may be recorded before that. A non-finite loss skips the update on
+   * the device (the optimizer's guard), and the BN statistics it moved are
+   * restored when the loss is read. Only where {@linkcode recordsWholeSteps}.
+   */
+  stepRecorded(
+    images: Float32Array,
+    labels: Int32Array,
+    lr: number,
+    options: StepOptions = {},
+  ): Promise<StepResult & { applied: boolean }> {
+    this.discard();
+    if (this.#view.arc) this.#view.arc.marginScale = options.marginScale ?? 1;
+    const n = labels.length, pixels = this.imgSize * this.imgSize * 3;
+    if (n === 0 || images.length !== n * pixels) {
+      return Promise.reject(
+        new RangeError(
+          `Cannot train on ${images.length} floats of images and ${n} labels: give n >= 1 images of ${this.imgSize}x${this.imgSize}x3`,
+        ),
+      );
+    }
+    const previous = this.#model.nonTrainableWeights.map((w) =>
+      tf.clone(w.read())
+    );
+    setDropoutStep(
+      this.#model,
+      (this.#optimizer.iterations * this.replica.count + this.replica.index) *
+        MAX_MICRO_BATCHES,
+    );
+    const recorded = this.#record(images, labels);
+    this.#optimizer.learningRate = lr;
+    this.#optimizer.guard = recorded.loss;
+    try {
+      this.#optimizer.applyGradients(
+        this.#variables.map((v, i) => ({
+          name: v.name,
+          tensor: recorded.grads[i],
+        })),
+      );
+    } finally {
+      this.#optimizer.guard = undefined;
+      tf.dispose(recorded.grads);
+    }
+    return (async () => {
+      try {
+        const values = await recorded.metrics.data() as Float32Array;
+        const loss = values[0], applied = Number.isFinite(loss);
+        if (!applied) {
+          this.#model.nonTrainableWeights.forEach((w, i) =>
+            w.write(previous[i])
+          );
+        }
+        return {
+          ...this.#result(
+            loss,
+            values.subarray(1, 1 + n),
+            values.subarray(1 + n),
+          ),
+          applied,
+        };
+      } finally {
+        tf.dispose([recorded.metrics, recorded.loss, ...previous]);
+      }
+    })();
   }
 
   /**

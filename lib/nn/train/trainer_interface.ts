@@ -36,6 +36,14 @@ export interface Trainer {
   /** Replicas in use. */
   readonly replicas: number;
   /**
+   * How many steps may still be waiting for their results when the next
+   * step is started (their promises resolve in order): 1 where a whole step
+   * is recorded on the device before its loss is read back (webgpu), so the
+   * device never waits for the readback; 0 where each `step` must be
+   * awaited before the next. @default 0
+   */
+  readonly lag?: number;
+  /**
    * One Adam step at learning rate `lr` on `images` (`[n, S, S, 3]` NHWC,
    * flattened, already normalised) and integer `labels` (`[n]`). Both are
    * copied before this returns its promise: the caller may reuse them at once.
