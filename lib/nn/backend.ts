@@ -3,17 +3,18 @@
  *
  * `auto` takes the first usable of: `tensorflow-gpu`, `tensorflow` (the
  * native libtensorflow bindings, when their npm package is installed *and*
- * its native library is present), then `wasm` (XNNPACK with SIMD, plus this
- * project's training kernels: see wasm_training_kernels.ts and
- * fused_batch_norm.ts). `cpu` (plain JavaScript) is always available.
+ * its native library is present), `webgpu` on a hardware adapter that a
+ * measured probe finds faster than wasm here (kernels/webgpu/adapter_probe.ts;
+ * a CPU adapter such as llvmpipe, lavapipe or SwiftShader is never taken),
+ * then `wasm` (XNNPACK with SIMD, plus this project's training kernels: see
+ * wasm_training_kernels.ts and fused_batch_norm.ts). `cpu` (plain
+ * JavaScript) is always available.
  *
- * `webgpu` is used only when asked for. It trains correctly on a real GPU,
- * but slowly: on an NVIDIA H200 (Deno 2.9.6, tfjs 4.22), EfficientNetV2-B0
- * at 128 px, batch 32, trained at 1.7 images/s against 1,076 for PyTorch on
- * CUDA on the same GPU and about 32 for wasm on 2 CPU cores — tfjs-webgpu's
- * gradient kernels, not the dispatches (0.2 ms each there) or its matmul
- * (2.7 TFLOP/s), are the likely cause. So `auto` never picks it; a CPU
- * adapter (llvmpipe, lavapipe, SwiftShader) is slower still.
+ * `webgpu` runs this project's WebGPU kernels (kernels/webgpu/: implicit-GEMM
+ * convolutions and their gradients, depthwise kernels with split reductions,
+ * fused BatchNorm, SiLU, ArcFace margin and Adam) over tfjs-webgpu 4.22,
+ * whose own gradient kernels trained EfficientNetV2-B0 (128 px, batch 32)
+ * at 1.7 images/s on an NVIDIA H200 against 1,076 for PyTorch on CUDA.
  *
  * {@linkcode probeBackend} resolves `auto` without loading tfjs (it only
  * checks files), so the runner can put the backend in a stage's cache key
@@ -32,6 +33,12 @@
  * @module
  */
 import { HintedError } from "../hinted_error.ts";
+import {
+  isCpuAdapter,
+  measureWebGpu,
+  type WebGpuSpeed,
+  webgpuVerdict,
+} from "./kernels/webgpu/adapter_probe.ts";
 
 /** A backend name as written in pipeline.yaml. */
 export type BackendName =
@@ -84,6 +91,10 @@ export interface BackendOptions {
   nodeModulesDir?: string;
   /** The WebGPU entry point. @default `navigator.gpu` */
   gpu?: GPU | null;
+  /** Measures a hardware adapter for `auto` (tests inject one). @default kernels/webgpu/adapter_probe.ts's */
+  measureWebGpu?: (adapter: GPUAdapter) => Promise<WebGpuSpeed>;
+  /** CPU cores wasm would train on. @default `navigator.hardwareConcurrency` */
+  cores?: number;
 }
 
 /** A backend that was asked for explicitly cannot run here. */
@@ -145,9 +156,11 @@ export async function probeBackend(
       ...(problem === undefined ? {} : { adapter: problem }),
     };
   }
-  skipped.push(
-    'Backend "webgpu" is used only when asked for (its training kernels are slower than wasm)',
-  );
+  const webgpu = await webgpuForAuto(options);
+  if (webgpu.adapter !== undefined) {
+    return { backend: "webgpu", adapter: webgpu.adapter, skipped };
+  }
+  skipped.push(webgpu.reason);
   return { backend: "wasm", skipped };
 }
 
@@ -341,6 +354,54 @@ async function webgpuUnavailability(
   const info = adapter.info;
   return [info.vendor, info.architecture, info.device, info.description]
     .filter((s) => s).join(" ");
+}
+
+/** The adapter `auto` should train on, or why not. */
+async function webgpuForAuto(
+  options: BackendOptions,
+): Promise<
+  { adapter: string; reason?: never } | { adapter?: never; reason: string }
+> {
+  const problem = await webgpuUnavailability(options).catch((e: Error) => e);
+  if (typeof problem !== "string") {
+    return {
+      reason: `Backend "webgpu" passed over: ${
+        problem.message.replace(/^Cannot use backend "webgpu": /, "")
+      }`,
+    };
+  }
+  const gpu = options.gpu !== undefined ? options.gpu : navigator.gpu;
+  const adapter = (await gpu!.requestAdapter({
+    powerPreference: "high-performance",
+  }))!;
+  if (isCpuAdapter(adapter.info)) {
+    return {
+      reason:
+        `Backend "webgpu" passed over: "${problem}" is a CPU adapter (slower than wasm)`,
+    };
+  }
+  try {
+    const speed = await (options.measureWebGpu ?? measureWebGpu)(adapter);
+    const cores = options.cores ?? navigator.hardwareConcurrency ?? 1;
+    const verdict = webgpuVerdict(speed, cores);
+    if (verdict.faster) return { adapter: problem };
+    return {
+      reason:
+        `Backend "webgpu" passed over: on "${problem}" it would train about ${
+          verdict.webgpuImagesPerSecond.toFixed(0)
+        } images/s against wasm's ${
+          verdict.wasmImagesPerSecond.toFixed(0)
+        } (measured ${speed.dispatchMs.toFixed(3)} ms a dispatch, ${
+          speed.gflops.toFixed(0)
+        } GFLOP/s)`,
+    };
+  } catch (error) {
+    return {
+      reason: `Backend "webgpu" passed over: measuring "${problem}" failed (${
+        (error as Error).message
+      })`,
+    };
+  }
 }
 
 /** Whether `path` exists (a path we may not read counts as absent). */

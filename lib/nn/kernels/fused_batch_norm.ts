@@ -33,11 +33,12 @@ export const BATCH_NORM_TRAIN = "ArcfaceBatchNormTrain";
 export const BATCH_NORM_TRAIN_GRAD = "ArcfaceBatchNormTrainGrad";
 
 /**
- * Kernel name of the moving-average update of both statistics, for backends
- * that have it (webgpu): inputs {movingMean, movingVariance, mean, variance},
- * attr decay (1 − momentum), outputs [movingMean, movingVariance].
+ * Kernel name of the forward pass that also moves the moving averages, for
+ * backends that have it (webgpu): inputs {x, gamma, beta, movingMean,
+ * movingVariance}, attrs {epsilon, decay (1 − momentum)}, outputs [y, mean,
+ * variance, movingMean, movingVariance]; its gradient is the plain op's.
  */
-export const BATCH_NORM_MOVING = "ArcfaceBatchNormMoving";
+export const BATCH_NORM_TRAIN_MOVING = "ArcfaceBatchNormTrainMoving";
 
 /** The fields of tfjs-layers' BatchNormalization that its typings keep private. */
 interface BatchNormFields {
@@ -70,21 +71,23 @@ export function registerFusedBatchNorm(): void {
       backendName: "wasm",
       kernelFunc: gradKernel as never,
     });
-    tf.registerGradient({
-      kernelName: BATCH_NORM_TRAIN,
-      inputsToSave: ["x", "gamma"],
-      outputsToSave: [false, true, true],
-      gradFunc: (dys, saved, attrs) => {
-        const [dy, dmean, dvariance] = dys as tf.Tensor[];
-        const [x, gamma, mean, variance] = saved;
-        const [dx, dgamma, dbeta] = tf.engine().runKernel(
-          BATCH_NORM_TRAIN_GRAD,
-          { dy, x, mean, variance, gamma, dmean, dvariance },
-          attrs,
-        ) as tf.Tensor[];
-        return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
-      },
-    });
+    for (const kernelName of [BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_MOVING]) {
+      tf.registerGradient({
+        kernelName,
+        inputsToSave: ["x", "gamma"],
+        outputsToSave: [false, true, true],
+        gradFunc: (dys, saved, attrs) => {
+          const [dy, dmean, dvariance] = dys as tf.Tensor[];
+          const [x, gamma, mean, variance] = saved;
+          const [dx, dgamma, dbeta] = tf.engine().runKernel(
+            BATCH_NORM_TRAIN_GRAD,
+            { dy, x, mean, variance, gamma, dmean, dvariance },
+            attrs,
+          ) as tf.Tensor[];
+          return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
+        },
+      });
+    }
   }
   tf.serialization.registerClass(fusedBatchNormalizationClass() as never);
 }
@@ -109,23 +112,31 @@ export function fusedBatchNormalizationClass(): BatchNormClass {
         tf.getKernel(BATCH_NORM_TRAIN, tf.getBackend()) !== undefined;
       if (!fusable) return super.call(inputs, kwargs);
       return tf.tidy(() => {
+        const decay = 1 - f.momentum;
+        if (
+          tf.getKernel(BATCH_NORM_TRAIN_MOVING, tf.getBackend()) !== undefined
+        ) {
+          // One kernel for the statistics, y and the moving averages.
+          const [y, , , movingMean, movingVariance] = tf.engine().runKernel(
+            BATCH_NORM_TRAIN_MOVING,
+            {
+              x,
+              gamma: f.gamma.read(),
+              beta: f.beta.read(),
+              movingMean: f.movingMean.read(),
+              movingVariance: f.movingVariance.read(),
+            },
+            { epsilon: f.epsilon, decay },
+          ) as tf.Tensor[];
+          f.movingMean.write(movingMean);
+          f.movingVariance.write(movingVariance);
+          return y;
+        }
         const [y, mean, variance] = tf.engine().runKernel(
           BATCH_NORM_TRAIN,
           { x, gamma: f.gamma.read(), beta: f.beta.read() },
           { epsilon: f.epsilon },
         ) as tf.Tensor[];
-        const decay = 1 - f.momentum;
-        if (tf.getKernel(BATCH_NORM_MOVING, tf.getBackend()) !== undefined) {
-          const moved = tf.engine().runKernel(BATCH_NORM_MOVING, {
-            movingMean: f.movingMean.read(),
-            movingVariance: f.movingVariance.read(),
-            mean,
-            variance,
-          }, { decay }) as tf.Tensor[];
-          f.movingMean.write(moved[0]);
-          f.movingVariance.write(moved[1]);
-          return y;
-        }
         for (
           const [variable, value] of [[f.movingMean, mean], [
             f.movingVariance,

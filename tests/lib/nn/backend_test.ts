@@ -93,20 +93,85 @@ Deno.test("useBackend('tensorflow') reports a failed import of a package that lo
   );
 });
 
-Deno.test("probeBackend('auto') passes over missing native packages and never asks for a WebGPU adapter", async () => {
-  const untouchable = {
-    requestAdapter: () =>
-      Promise.reject(new Error("auto must not wake the GPU")),
+/** A WebGPU entry point with one adapter described by `info` (or none). */
+function fakeGpu(info: Record<string, unknown> | null): GPU {
+  return {
+    requestAdapter: () => Promise.resolve(info === null ? null : { info }),
   } as unknown as GPU;
-  const probe = await probeBackend("auto", {
-    nodeModulesDir: await Deno.makeTempDir(),
-    gpu: untouchable,
-  });
-  if (probe.backend !== "wasm") throw new Error(`auto chose ${probe.backend}`);
-  if (probe.skipped.length !== 3) {
-    throw new Error(`skipped ${JSON.stringify(probe.skipped)}`);
+}
+
+const H200 = {
+  vendor: "nvidia",
+  architecture: "hopper",
+  device: "",
+  description: "NVIDIA H200",
+};
+
+Deno.test("probeBackend('auto') passes over missing native packages and a CPU WebGPU adapter", async () => {
+  const nodeModulesDir = await Deno.makeTempDir();
+  const measured: string[] = [];
+  for (
+    const info of [
+      { vendor: "65541", description: "llvmpipe (LLVM 15.0.6, 256 bits)" },
+      { vendor: "mesa", description: "SwiftShader Device" },
+      { ...H200, isFallbackAdapter: true },
+    ]
+  ) {
+    const probe = await probeBackend("auto", {
+      nodeModulesDir,
+      gpu: fakeGpu(info),
+      measureWebGpu: () => {
+        measured.push(info.description);
+        return Promise.resolve({ dispatchMs: 0.001, gflops: 1e5 });
+      },
+    });
+    if (probe.backend !== "wasm") {
+      throw new Error(`auto chose ${probe.backend}`);
+    }
+    if (probe.skipped.length !== 3) {
+      throw new Error(`skipped ${JSON.stringify(probe.skipped)}`);
+    }
+    assertIncludes(probe.skipped[2], "is a CPU adapter");
   }
-  assertIncludes(probe.skipped[2], '"webgpu" is used only when asked for');
+  if (measured.length > 0) throw new Error(`measured ${measured}`);
+  const none = await probeBackend("auto", {
+    nodeModulesDir,
+    gpu: fakeGpu(null),
+  });
+  assertIncludes(
+    none.skipped[2],
+    'Backend "webgpu" passed over: no WebGPU adapter',
+  );
+});
+
+Deno.test("probeBackend('auto') takes a hardware WebGPU adapter only when the measured probe says it is faster than wasm", async () => {
+  const nodeModulesDir = await Deno.makeTempDir();
+  const fast = await probeBackend("auto", {
+    nodeModulesDir,
+    gpu: fakeGpu(H200),
+    cores: 16,
+    measureWebGpu: () => Promise.resolve({ dispatchMs: 0.02, gflops: 50_000 }),
+  });
+  if (
+    fast.backend !== "webgpu" || fast.adapter !== "nvidia hopper NVIDIA H200"
+  ) {
+    throw new Error(JSON.stringify(fast));
+  }
+  // 0.18 ms a dispatch: about 120 images/s, not twice wasm's 128 on 16 cores.
+  const slow = await probeBackend("auto", {
+    nodeModulesDir,
+    gpu: fakeGpu(H200),
+    cores: 16,
+    measureWebGpu: () => Promise.resolve({ dispatchMs: 0.18, gflops: 50_000 }),
+  });
+  if (slow.backend !== "wasm") throw new Error(JSON.stringify(slow));
+  assertIncludes(slow.skipped[2], "against wasm's 128");
+  const broken = await probeBackend("auto", {
+    nodeModulesDir,
+    gpu: fakeGpu(H200),
+    measureWebGpu: () => Promise.reject(new Error("device lost")),
+  });
+  assertIncludes(broken.skipped[2], "failed (device lost)");
 });
 
 Deno.test("probeBackend('webgpu') asked for explicitly takes any adapter and describes it", async () => {

@@ -65,12 +65,16 @@ export interface GemmSpec {
   outShape: number[];
 }
 
-/** Workgroups a product should spread over before K is split. */
-const TARGET_WORKGROUPS = 1024;
+/**
+ * Workgroups a product should spread over before K is split (a wave of a
+ * large GPU, e.g. 132 SMs). A split costs a second dispatch, so products
+ * with enough tiles, or too little K to share, run in one.
+ */
+const TARGET_WORKGROUPS = 256;
 /** Inner-dimension slice per workgroup-memory stage. */
 const BK = 16;
-/** Fewest BK-slices per split. */
-const MIN_SLICES_PER_SPLIT = 4;
+/** Fewest BK-slices per split (512 of K). */
+const MIN_SLICES_PER_SPLIT = 32;
 
 /** The tile and split a product runs with. */
 export interface GemmPlan {

@@ -3,8 +3,8 @@
  * ../fused_batch_norm.ts) on WebGPU: one pass over x for the per-channel
  * statistics (shifted sums, split across workgroups), a per-channel pass
  * that finishes them, and one pass for y; tfjs-layers' composition is about
- * fifteen dispatches, with transposing reductions. Also the moving-average
- * update of both statistics in one dispatch ("ArcfaceBatchNormMoving").
+ * fifteen dispatches, with transposing reductions. With the moving averages
+ * ("ArcfaceBatchNormTrainMoving") the per-channel pass moves them too.
  *
  *     mean = K + S1/N,  var = S2/N − (S1/N)²,  with S1 = Σ(x − K), S2 = Σ(x − K)², K = x[0, c]
  *     y = x·scale + shift,  scale = γ/sqrt(var + ε),  shift = β − mean·scale
@@ -27,19 +27,36 @@ import {
 } from "./_dispatcher.ts";
 import { channelSums } from "./_channel_sums.ts";
 
-/** `[y, mean, variance]` of a channels-last `x` in training mode. */
+/** The moving averages to move along (Keras: `moving − (moving − batch)·decay`). */
+export interface MovingStatistics {
+  /** Moving mean `[C]`. */
+  mean: tf.TensorInfo;
+  /** Moving variance `[C]`. */
+  variance: tf.TensorInfo;
+  /** 1 − momentum. */
+  decay: number;
+}
+
+/**
+ * `[y, mean, variance]` of a channels-last `x` in training mode, then the
+ * new moving mean and variance when `moving` is given.
+ */
 export function batchNormTrain(
   backend: WebGpuBackend,
   x: tf.TensorInfo,
   gamma: tf.TensorInfo,
   beta: tf.TensorInfo,
   epsilon: number,
+  moving?: MovingStatistics,
 ): tf.TensorInfo[] {
   const c = x.shape[x.shape.length - 1];
   const size = x.shape.reduce((a, b) => a * b, 1), rows = size / c;
   const y = makeOutput(backend, x.shape);
   const mean = makeOutput(backend, [c]), variance = makeOutput(backend, [c]);
-  if (size === 0) return [y, mean, variance];
+  const moved = moving
+    ? [makeOutput(backend, [c]), makeOutput(backend, [c])]
+    : [];
+  if (size === 0) return [y, mean, variance, ...moved];
   const d = "(x[r * u.c + c] - x[c])";
   const { partial, chunks } = channelSums(backend, {
     label: "ArcfaceBatchNormTrain",
@@ -49,16 +66,16 @@ export function batchNormTrain(
     inputs: [["x", x]],
     terms: [d, `${d} * ${d}`],
   });
-  const coef = makeOutput(backend, [2, c]);
   const uniforms: Record<string, UniformField> = {
     c: ["i32", c],
     chunks: ["i32", chunks],
     n: ["f32", rows],
     eps: ["f32", epsilon],
     size: ["i32", size],
+    decay: ["f32", moving?.decay ?? 0],
   };
   runShader(backend, {
-    key: "bn_stats_finish",
+    key: `bn_stats_finish_${moving !== undefined}`,
     label: "ArcfaceBatchNormTrain",
     code: () => `
 ${uniformStruct(uniforms)}
@@ -66,11 +83,12 @@ ${
       storageBindings([
         ["mean", "rw"],
         ["variance", "rw"],
-        ["coef", "rw"],
+        ...(moving ? [["outMean", "rw"], ["outVariance", "rw"]] as const : []),
         ["part", "r"],
         ["x", "r"],
-        ["gamma", "r"],
-        ["beta", "r"],
+        ...(moving
+          ? [["movingMean", "r"], ["movingVariance", "r"]] as const
+          : []),
       ])
     }
 @compute @workgroup_size(64)
@@ -87,11 +105,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let v = max(s2 / u.n - m1 * m1, 0.0);
   mean[c] = m;
   variance[c] = v;
-  let scale = gamma[c] / sqrt(v + u.eps);
-  coef[c] = scale;
-  coef[u.c + c] = beta[c] - m * scale;
+  ${
+      moving
+        ? `outMean[c] = movingMean[c] - (movingMean[c] - m) * u.decay;
+  outVariance[c] = movingVariance[c] - (movingVariance[c] - v) * u.decay;`
+        : ""
+    }
 }`,
-    buffers: [mean, variance, coef, partial, x, gamma, beta],
+    buffers: [
+      mean,
+      variance,
+      ...moved,
+      partial,
+      x,
+      ...(moving ? [moving.mean, moving.variance] : []),
+    ],
     uniforms,
     workgroups: [Math.ceil(c / 64), 1, 1],
   });
@@ -101,67 +129,28 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     label: "ArcfaceBatchNormTrain",
     code: () => `
 ${uniformStruct(uniforms)}
-${storageBindings([["y", "rw"], ["x", "r"], ["coef", "r"]])}
+${
+      storageBindings([
+        ["y", "rw"],
+        ["x", "r"],
+        ["mean", "r"],
+        ["variance", "r"],
+        ["gamma", "r"],
+        ["beta", "r"],
+      ])
+    }
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>) {
   let i = i32(gid.x + gid.y * groups.x * 256u);
   if (i >= u.size) { return; }
   let c = i % u.c;
-  y[i] = x[i] * coef[c] + coef[u.c + c];
+  let scale = gamma[c] / sqrt(variance[c] + u.eps);
+  y[i] = x[i] * scale + (beta[c] - mean[c] * scale);
 }`,
-    buffers: [y, x, coef],
+    buffers: [y, x, mean, variance, gamma, beta],
     uniforms,
     workgroups: grid(size, 256),
   });
-  disposeScratch(backend, coef);
-  return [y, mean, variance];
-}
-
-/**
- * Keras's moving averages of both statistics in one dispatch:
- * `moving − (moving − batch)·decay` (decay = 1 − momentum).
- */
-export function batchNormMoving(
-  backend: WebGpuBackend,
-  movingMean: tf.TensorInfo,
-  movingVariance: tf.TensorInfo,
-  mean: tf.TensorInfo,
-  variance: tf.TensorInfo,
-  decay: number,
-): tf.TensorInfo[] {
-  const c = mean.shape[0];
-  const outMean = makeOutput(backend, movingMean.shape);
-  const outVariance = makeOutput(backend, movingVariance.shape);
-  const uniforms: Record<string, UniformField> = {
-    c: ["i32", c],
-    decay: ["f32", decay],
-  };
-  runShader(backend, {
-    key: "bn_moving",
-    label: "ArcfaceBatchNormMoving",
-    code: () => `
-${uniformStruct(uniforms)}
-${
-      storageBindings([
-        ["outMean", "rw"],
-        ["outVariance", "rw"],
-        ["movingMean", "r"],
-        ["movingVariance", "r"],
-        ["mean", "r"],
-        ["variance", "r"],
-      ])
-    }
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let c = i32(gid.x);
-  if (c >= u.c) { return; }
-  outMean[c] = movingMean[c] - (movingMean[c] - mean[c]) * u.decay;
-  outVariance[c] = movingVariance[c] - (movingVariance[c] - variance[c]) * u.decay;
-}`,
-    buffers: [outMean, outVariance, movingMean, movingVariance, mean, variance],
-    uniforms,
-    workgroups: [Math.max(1, Math.ceil(c / 64)), 1, 1],
-  });
-  return [outMean, outVariance];
+  return [y, mean, variance, ...moved];
 }

@@ -26,13 +26,13 @@ import { conv2dBackpropInput } from "./conv2d_backprop_input.ts";
 import { depthwiseConv2d } from "./depthwise_conv2d.ts";
 import { depthwiseBackpropFilter } from "./depthwise_backprop_filter.ts";
 import { depthwiseBackpropInput } from "./depthwise_backprop_input.ts";
-import { batchNormMoving, batchNormTrain } from "./batch_norm_train.ts";
+import { batchNormTrain } from "./batch_norm_train.ts";
 import { batchNormTrainGrad } from "./batch_norm_train_grad.ts";
 import { silu, siluGrad } from "./silu.ts";
 import {
-  BATCH_NORM_MOVING,
   BATCH_NORM_TRAIN,
   BATCH_NORM_TRAIN_GRAD,
+  BATCH_NORM_TRAIN_MOVING,
   registerFusedBatchNorm,
 } from "../fused_batch_norm.ts";
 import { registerFusedSwish, SILU, SILU_GRAD } from "../fused_swish.ts";
@@ -51,7 +51,7 @@ import {
 const OURS = Symbol.for("@arcface/pipeline/nn/webgpu-training-kernel");
 
 /** Dispatches per queue submission (tfjs's default is 15). */
-export const SUBMIT_BATCH = 64;
+export const SUBMIT_BATCH = 128;
 
 type Info = tf.TensorInfo;
 type KernelArgs = {
@@ -151,14 +151,18 @@ export function registerWebGpuTrainingKernels(): void {
         inputs as never,
         attrs!.epsilon as number,
       ),
-    [BATCH_NORM_MOVING]: ({ inputs, backend, attrs }) =>
-      batchNormMoving(
+    [BATCH_NORM_TRAIN_MOVING]: ({ inputs, backend, attrs }) =>
+      batchNormTrain(
         asWebGpu(backend),
-        inputs.movingMean,
-        inputs.movingVariance,
-        inputs.mean,
-        inputs.variance,
-        attrs!.decay as number,
+        inputs.x,
+        inputs.gamma,
+        inputs.beta,
+        attrs!.epsilon as number,
+        {
+          mean: inputs.movingMean,
+          variance: inputs.movingVariance,
+          decay: attrs!.decay as number,
+        },
       ),
     [ARC_MARGIN]: marginKernel,
     [ARC_MARGIN_PER_CLASS]: marginKernel,
