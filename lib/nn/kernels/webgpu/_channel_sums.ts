@@ -22,6 +22,46 @@ const THREADS = 256;
 /** Workgroups to aim for before chunks get shorter than MIN_CHUNK rows. */
 const TARGET_WORKGROUPS = 1024, MIN_CHUNK = 64;
 
+/** How a channels-last pass is cut: channel blocks × lanes per workgroup, row chunks. */
+export interface ChannelGeometry {
+  /** Channels per workgroup (a power of two up to 64). */
+  block: number;
+  /** Invocations per channel (block · lanes = 256). */
+  lanes: number;
+  /** Channel blocks. */
+  groups: number;
+  /** Row chunks (workgroups along y). */
+  chunks: number;
+  /** Rows per chunk. */
+  chunk: number;
+}
+
+/** The cut of `rows` × `channels` into at most `maxChunks` row chunks. */
+export function channelGeometry(
+  rows: number,
+  channels: number,
+  maxChunks = Infinity,
+): ChannelGeometry {
+  let block = 1;
+  while (block < Math.min(64, channels)) block *= 2;
+  const groups = Math.ceil(channels / block);
+  const chunks = Math.max(
+    1,
+    Math.min(
+      maxChunks,
+      Math.ceil(TARGET_WORKGROUPS / groups),
+      Math.floor(rows / MIN_CHUNK),
+    ),
+  );
+  return {
+    block,
+    lanes: THREADS / block,
+    groups,
+    chunks,
+    chunk: Math.ceil(rows / chunks),
+  };
+}
+
 /** What to sum. */
 export interface ChannelSumsSpec {
   /** Name in profiles. */
@@ -36,6 +76,8 @@ export interface ChannelSumsSpec {
   inputs: readonly (readonly [string, tf.TensorInfo])[];
   /** WGSL expressions summed per channel, over `r` (row) and `c` (channel), e.g. `x[r * u.c + c]`. */
   terms: readonly string[];
+  /** Most row chunks (the finishing pass reads chunks × terms × C partials). @default no limit */
+  maxChunks?: number;
 }
 
 /** Partial sums `[chunks, terms, C]` and the chunk count. */
@@ -44,18 +86,11 @@ export function channelSums(
   spec: ChannelSumsSpec,
 ): { partial: tf.TensorInfo; chunks: number } {
   // Channel blocks of up to 64 (a power of two), the rest of the 256 invocations as lanes.
-  let block = 1;
-  while (block < Math.min(64, spec.channels)) block *= 2;
-  const lanes = THREADS / block;
-  const groups = Math.ceil(spec.channels / block);
-  const chunks = Math.max(
-    1,
-    Math.min(
-      Math.ceil(TARGET_WORKGROUPS / groups),
-      Math.floor(spec.rows / MIN_CHUNK),
-    ),
+  const { block, lanes, groups, chunks, chunk } = channelGeometry(
+    spec.rows,
+    spec.channels,
+    spec.maxChunks,
   );
-  const chunk = Math.ceil(spec.rows / chunks);
   const k = spec.terms.length;
   const partial = makeOutput(backend, [chunks, k, spec.channels]);
   const uniforms: Record<string, UniformField> = {

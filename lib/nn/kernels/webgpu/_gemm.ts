@@ -63,6 +63,15 @@ export interface GemmSpec {
   bias?: tf.TensorInfo;
   /** Shape of the result (its size is m·n, row-major [m, n]). */
   outShape: number[];
+  /**
+   * Independent sub-products in one dispatch (workgroups along z), e.g. the
+   * stride phases of a transposed convolution: WGSL defining `fn
+   * setPhase(p: i32)` (run first; may set private variables the loaders
+   * read), `fn phaseM() -> i32`, `fn phaseK() -> i32` and `fn outRow(m: i32)
+   * -> i32` (where row m of this phase goes in C). `m` is then the largest
+   * phase's row count; K is not split.
+   */
+  phases?: { count: number; key: string; wgsl: string };
 }
 
 /**
@@ -105,7 +114,9 @@ export function planGemm(m: number, n: number, k: number): GemmPlan {
 
 /** C = A·B (a new tensor of `spec.outShape`). */
 export function gemm(backend: WebGpuBackend, spec: GemmSpec): tf.TensorInfo {
-  const plan = planGemm(spec.m, spec.n, spec.k);
+  const plan = spec.phases
+    ? { ...planGemm(spec.m, spec.n, spec.k), splits: 1, kChunk: spec.k }
+    : planGemm(spec.m, spec.n, spec.k);
   const out = makeOutput(backend, spec.outShape);
   if (spec.m * spec.n === 0) return out;
   const partial = plan.splits > 1
@@ -123,7 +134,7 @@ export function gemm(backend: WebGpuBackend, spec: GemmSpec): tf.TensorInfo {
   runShader(backend, {
     key: `gemm_${plan.bm}x${plan.bn}_${spec.a.key}_${spec.b.key}_${
       Object.keys(uniforms).join(",")
-    }_${bias !== undefined}`,
+    }_${bias !== undefined}_${spec.phases?.key}`,
     label: spec.label,
     code: () => gemmShader(plan, spec, uniforms, bias !== undefined),
     buffers: [partial, ...spec.inputs, ...(bias ? [bias] : [])],
@@ -131,7 +142,7 @@ export function gemm(backend: WebGpuBackend, spec: GemmSpec): tf.TensorInfo {
     workgroups: [
       Math.ceil(spec.n / plan.bn),
       Math.ceil(spec.m / plan.bm),
-      plan.splits,
+      spec.phases?.count ?? plan.splits,
     ],
   });
   if (partial !== out) {
@@ -199,6 +210,7 @@ function gemmShader(
   withBias: boolean,
 ): string {
   const { bm, bn } = plan;
+  const phased = spec.phases !== undefined;
   const wx = bn / 4, wy = bm / 4, threads = wx * wy;
   const loadsA = (bm * BK) / threads, loadsB = (bn * BK) / threads;
   const lines: string[] = [], rows: string[] = [];
@@ -211,7 +223,7 @@ function gemmShader(
     rows.push(`
   let e${i}A = tid + ${i * threads};
   let mA${i} = ${mm}; let kA${i} = ${kk};
-  let okA${i} = m0 + mA${i} < u.m;
+  let okA${i} = m0 + mA${i} < rowsM;
   let rA${i} = rowA(m0 + mA${i});`);
     lines.push(`
     { let gk = k0 + kA${i};
@@ -241,9 +253,9 @@ function gemmShader(
       fma.push(`c${i}${j} = fma(a${i}, b${j}, c${i}${j});`);
       store.push(`
   { let gm = m0 + ty + ${i * wy}; let gn = n0 + tx + ${j * wx};
-    if (gm < u.m && gn < u.n) { out[base + gm * u.n + gn] = c${i}${j}${
-        withBias ? " + bias[gn]" : ""
-      }; } }`);
+    if (gm < rowsM && gn < u.n) { out[base + ${
+        phased ? "outRow(gm)" : "gm"
+      } * u.n + gn] = c${i}${j}${withBias ? " + bias[gn]" : ""}; } }`);
     }
   }
   const reads: string[] = [];
@@ -263,6 +275,7 @@ ${
   }
 var<workgroup> tileA: array<f32, ${bm * BK}>;
 var<workgroup> tileB: array<f32, ${bn * BK}>;
+${phased ? spec.phases!.wgsl : ""}
 ${spec.a.wgsl}
 ${spec.b.wgsl}
 @compute @workgroup_size(${wx}, ${wy}, 1)
@@ -271,9 +284,19 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   let tx = i32(lid.x); let ty = i32(lid.y);
   let tid = ty * ${wx} + tx;
   let n0 = i32(wid.x) * ${bn}; let m0 = i32(wid.y) * ${bm};
+  ${
+    phased
+      ? `setPhase(i32(wid.z));
+  let rowsM = phaseM();
+  if (m0 >= rowsM) { return; }
+  let split = 0;
+  let kStart = 0;
+  let kEnd = phaseK();`
+      : `let rowsM = u.m;
   let split = i32(wid.z);
   let kStart = split * u.kChunk;
-  let kEnd = min(kStart + u.kChunk, u.k);
+  let kEnd = min(kStart + u.kChunk, u.k);`
+  }
   ${rows.join("")}
   ${acc.join(" ")}
   for (var k0 = kStart; k0 < kEnd; k0 += ${BK}) {

@@ -26,9 +26,15 @@ import { conv2dBackpropInput } from "./conv2d_backprop_input.ts";
 import { depthwiseConv2d } from "./depthwise_conv2d.ts";
 import { depthwiseBackpropFilter } from "./depthwise_backprop_filter.ts";
 import { depthwiseBackpropInput } from "./depthwise_backprop_input.ts";
-import { batchNormTrain } from "./batch_norm_train.ts";
+import { BATCH_NORM_BUFFERS, batchNormTrain } from "./batch_norm_train.ts";
 import { batchNormTrainGrad } from "./batch_norm_train_grad.ts";
 import { silu, siluGrad } from "./silu.ts";
+import { reduceRows } from "./reduce_rows.ts";
+import { sigmoidGrad } from "./sigmoid_grad.ts";
+import {
+  registerFusedSigmoidGrad,
+  SIGMOID_GRAD,
+} from "../fused_sigmoid_grad.ts";
 import {
   BATCH_NORM_TRAIN,
   BATCH_NORM_TRAIN_GRAD,
@@ -83,6 +89,7 @@ export function registerWebGpuTrainingKernels(): void {
   registerFusedBatchNorm();
   registerFusedSwish();
   registerFusedArcMargin();
+  registerFusedSigmoidGrad();
   const replacements: Record<string, Replacement> = {
     [tf.Conv2D]: ({ inputs, backend, attrs }) =>
       conv2d(
@@ -168,6 +175,22 @@ export function registerWebGpuTrainingKernels(): void {
     [ARC_MARGIN_PER_CLASS]: marginKernel,
     [ARC_MARGIN_GRAD]: marginGradKernel,
     [ARC_MARGIN_PER_CLASS_GRAD]: marginGradKernel,
+    [tf.Sum]: ({ inputs, backend, attrs }) =>
+      reduceRows(
+        asWebGpu(backend),
+        inputs.x,
+        attrs as unknown as { axis: number[]; keepDims: boolean },
+        false,
+      ),
+    [tf.Mean]: ({ inputs, backend, attrs }) =>
+      reduceRows(
+        asWebGpu(backend),
+        inputs.x,
+        attrs as unknown as { axis: number[]; keepDims: boolean },
+        true,
+      ),
+    [SIGMOID_GRAD]: ({ inputs, backend }) =>
+      sigmoidGrad(asWebGpu(backend), inputs.dy, inputs.y),
     [SILU]: ({ inputs, backend }) => silu(asWebGpu(backend), inputs.x),
     [SILU_GRAD]: ({ inputs, backend }) =>
       siluGrad(asWebGpu(backend), inputs.dy, inputs.ds, inputs.x, inputs.s),
@@ -200,9 +223,23 @@ export function registerWebGpuTrainingKernels(): void {
 /**
  * Tunes the active webgpu backend: its programs are recorded through the
  * project's dispatcher, and up to {@linkcode SUBMIT_BATCH} dispatches go
- * into one queue submission. Idempotent.
+ * into one queue submission; on a device with fewer than 11 storage buffers
+ * per stage the fused BatchNorm kernels are withdrawn. Idempotent.
  */
 export function prepareWebGpuBackend(backend: tf.KernelBackend): void {
+  const limit = asWebGpu(backend).device.limits.maxStorageBuffersPerShaderStage;
+  if (limit < BATCH_NORM_BUFFERS) {
+    // A device this small takes tfjs-layers' BatchNorm instead.
+    for (
+      const name of [
+        BATCH_NORM_TRAIN,
+        BATCH_NORM_TRAIN_MOVING,
+        BATCH_NORM_TRAIN_GRAD,
+      ]
+    ) {
+      if (tf.getKernel(name, "webgpu")) tf.unregisterKernel(name, "webgpu");
+    }
+  }
   routeTfjsDispatches(asWebGpu(backend));
   stabiliseBufferReuse(asWebGpu(backend));
   tf.env().set("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE", SUBMIT_BATCH);
