@@ -29,8 +29,10 @@ export function registerFusedSigmoidGrad(): void {
     const [y] = saved;
     return {
       x: () =>
-        tf.engine().runKernel(SIGMOID_GRAD, { dy: dy as tf.Tensor, y }) as
-          tf.Tensor,
+        tf.engine().runKernel(SIGMOID_GRAD, {
+          dy: dy as tf.Tensor,
+          y,
+        }) as tf.Tensor,
     };
   };
   Object.defineProperty(gradFunc, OURS, { value: true });

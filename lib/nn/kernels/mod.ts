@@ -4,8 +4,10 @@
  * tfjs-wasm lacks (im2col/col2im and matrix products on its XNNPACK path,
  * plus a SIMD module compiled from `wasm/train_kernels.c`), 1×1
  * convolutions on the matmul path, a fused BatchNorm train step and its
- * gradient, a fused SiLU and its gradient; and a per-kernel profiler.
- * WebGPU kernels belong here beside them.
+ * gradient, a fused SiLU and its gradient; and a per-kernel profiler. The
+ * fused ops that webgpu/ implements too (the ArcFace margin, the sigmoid's
+ * gradient) are defined here; webgpu/ holds the WebGPU kernels, registered
+ * over tfjs-webgpu's (see webgpu/mod.ts).
  *
  * It imports only tfjs and its own files; `../backend.ts` registers it when
  * it loads a backend.
