@@ -244,7 +244,13 @@ function printProfile(profile: NonNullable<Result["profile"]>): void {
   );
   const rows = profile.kernels.slice(0, 18);
   const rest = profile.kernels.slice(18);
-  const line = (k: string, calls: number, disp: number, gpu: number, cpu: number) =>
+  const line = (
+    k: string,
+    calls: number,
+    disp: number,
+    gpu: number,
+    cpu: number,
+  ) =>
     console.log(
       `  ${k.padEnd(38)} ${String(calls).padStart(6)} ${
         String(disp).padStart(5)
@@ -292,7 +298,9 @@ for (const { name, size } of configs) {
   );
   if (result.torchImagesPerSecond !== undefined) {
     console.log(
-      `  PyTorch CUDA: ${result.torchImagesPerSecond.toFixed(1)} img/s; ours/PyTorch ${
+      `  PyTorch CUDA: ${
+        result.torchImagesPerSecond.toFixed(1)
+      } img/s; ours/PyTorch ${
         (result.imagesPerSecond / result.torchImagesPerSecond).toFixed(3)
       }`,
     );
@@ -310,7 +318,10 @@ for (const r of results) {
       String(r.batch).padStart(6)
     } ${r.imagesPerSecond.toFixed(1).padStart(11)} ${
       (theirs === undefined ? "n/a" : theirs.toFixed(1)).padStart(19)
-    } ${(theirs === undefined ? "" : (r.imagesPerSecond / theirs).toFixed(3)).padStart(13)}`,
+    } ${
+      (theirs === undefined ? "" : (r.imagesPerSecond / theirs).toFixed(3))
+        .padStart(13)
+    }`,
   );
 }
 if (args.json) {

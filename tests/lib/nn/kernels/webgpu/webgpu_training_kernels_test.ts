@@ -6,7 +6,8 @@ import {
   createTrainer,
   type Trainer,
 } from "../../../../../lib/nn/train/trainer.ts";
-import { type EpochRecord, fit } from "../../../../../lib/nn/train/fit.ts";
+import { fit } from "../../../../../lib/nn/train/fit.ts";
+import type { EpochRecord } from "../../../../../lib/nn/train/epoch_record.ts";
 import { gpuTest, skipReason } from "./_webgpu.ts";
 
 // EfficientNetV2-pico + ArcFace at 16 px: small enough for lavapipe.
