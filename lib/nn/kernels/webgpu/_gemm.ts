@@ -57,7 +57,7 @@ export interface GemmSpec {
   b: GemmOperand;
   /** The tensors behind `a` and `b`. */
   inputs: readonly [tf.TensorInfo, tf.TensorInfo];
-  /** Extra uniforms the loaders read (names must not be m, n, k, kChunk). */
+  /** Extra uniforms the loaders read (names must not be m, n, k, kChunk, zCount, tilesY). */
   uniforms?: Record<string, UniformField>;
   /** Added to every row of C (`[n]`), e.g. a convolution's bias. */
   bias?: tf.TensorInfo;
@@ -82,6 +82,8 @@ export interface GemmSpec {
 const TARGET_WORKGROUPS = 256;
 /** Inner-dimension slice per workgroup-memory stage. */
 const BK = 16;
+/** Row tiles along y (the limit is 65535 workgroups per dimension). */
+const MAX_TILES_Y = 32768;
 /** Fewest BK-slices per split (512 of K). */
 const MIN_SLICES_PER_SPLIT = 32;
 
@@ -122,11 +124,16 @@ export function gemm(backend: WebGpuBackend, spec: GemmSpec): tf.TensorInfo {
   const partial = plan.splits > 1
     ? makeOutput(backend, [plan.splits, spec.m, spec.n])
     : out;
+  // Row tiles beyond the 65535 workgroups a dimension allows continue along z.
+  const tilesM = Math.ceil(spec.m / plan.bm);
+  const zCount = spec.phases?.count ?? plan.splits;
   const uniforms: Record<string, UniformField> = {
     m: ["i32", spec.m],
     n: ["i32", spec.n],
     k: ["i32", spec.k],
     kChunk: ["i32", plan.kChunk],
+    zCount: ["i32", zCount],
+    tilesY: ["i32", Math.min(tilesM, MAX_TILES_Y)],
     ...spec.uniforms,
   };
   // The bias goes in with the last pass: the product itself, or the split sum.
@@ -141,8 +148,8 @@ export function gemm(backend: WebGpuBackend, spec: GemmSpec): tf.TensorInfo {
     uniforms,
     workgroups: [
       Math.ceil(spec.n / plan.bn),
-      Math.ceil(spec.m / plan.bm),
-      spec.phases?.count ?? plan.splits,
+      Math.min(tilesM, MAX_TILES_Y),
+      zCount * Math.ceil(tilesM / MAX_TILES_Y),
     ],
   });
   if (partial !== out) {
@@ -283,17 +290,20 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(workgroup_id) wid: vec3<u32>) {
   let tx = i32(lid.x); let ty = i32(lid.y);
   let tid = ty * ${wx} + tx;
-  let n0 = i32(wid.x) * ${bn}; let m0 = i32(wid.y) * ${bm};
+  let n0 = i32(wid.x) * ${bn};
+  let z = i32(wid.z) % u.zCount;
+  let m0 = (i32(wid.y) + (i32(wid.z) / u.zCount) * u.tilesY) * ${bm};
   ${
     phased
-      ? `setPhase(i32(wid.z));
+      ? `setPhase(z);
   let rowsM = phaseM();
   if (m0 >= rowsM) { return; }
   let split = 0;
   let kStart = 0;
   let kEnd = phaseK();`
       : `let rowsM = u.m;
-  let split = i32(wid.z);
+  if (m0 >= rowsM) { return; }
+  let split = z;
   let kStart = split * u.kChunk;
   let kEnd = min(kStart + u.kChunk, u.k);`
   }

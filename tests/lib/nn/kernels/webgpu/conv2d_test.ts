@@ -75,3 +75,16 @@ for (const c of cases.slice(-4)) {
     },
   );
 }
+
+gpuTest(
+  "Conv2D on webgpu covers more row tiles than a dispatch dimension holds",
+  async () => {
+    // 1 x 1500 x 1450 outputs: 33,985 tiles of 64 rows, past the 32,768 along y.
+    await compareWithCpu(
+      [[1, 1500, 1450, 1], [1, 1, 1, 3]],
+      ([x, w]) => [tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, "same")],
+      1e-6,
+      "conv2d y, 2.2M rows",
+    );
+  },
+);
