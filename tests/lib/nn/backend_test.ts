@@ -157,7 +157,7 @@ Deno.test("probeBackend('auto') takes a hardware WebGPU adapter only when the me
   ) {
     throw new Error(JSON.stringify(fast));
   }
-  // 0.18 ms a dispatch: about 119 images/s, not twice wasm's 128 on 16 cores.
+  // 0.18 ms a dispatch: about 162 images/s, not twice wasm's 128 on 16 cores.
   const slow = await probeBackend("auto", {
     nodeModulesDir,
     gpu: fakeGpu(H200),

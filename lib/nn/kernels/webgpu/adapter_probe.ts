@@ -59,8 +59,8 @@ export interface WebGpuVerdict {
   wasmImagesPerSecond: number;
 }
 
-/** Dispatches of one EfficientNetV2-B0 + ArcFace step with this project's kernels (measured: 1,437). */
-export const B0_DISPATCHES = 1440;
+/** Dispatches of one EfficientNetV2-B0 + ArcFace step with this project's kernels (measured: 1,046 at 64 px). */
+export const B0_DISPATCHES = 1050;
 /** FLOPs of one B0 training image at 128 px (3 × 0.47 GFLOP forward). */
 export const B0_FLOPS_PER_IMAGE = 1.4e9;
 /** Share of the adapter's multiply-add rate the convolution kernels reach (assumed). */
