@@ -100,7 +100,10 @@ function peerFlags(): string[] {
       | { hold_epochs?: number; ramp_epochs?: number }
       | false
       | undefined;
-    if (warmup) flags.push("--margin-warmup", String(warmup.ramp_epochs ?? 5));
+    if (warmup) {
+      flags.push("--margin-hold", String(warmup.hold_epochs ?? 0));
+      flags.push("--margin-warmup", String(warmup.ramp_epochs ?? 5));
+    }
   } else flags.push("--head", "softmax");
   if (model.neck) flags.push("--neck", String(model.neck));
   const pooling = model.pooling as
@@ -120,7 +123,7 @@ function peerFlags(): string[] {
   if (augment) {
     if (augment.flip !== false) flags.push("--flip");
     flags.push("--rrc-scale", String(augment.scale?.[0] ?? 0.35));
-    if ((augment.jitter ?? 0.2) > 0) flags.push("--jitter");
+    flags.push("--jitter", String(augment.jitter ?? 0.2));
   }
   return flags;
 }

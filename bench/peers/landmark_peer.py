@@ -11,10 +11,11 @@ Data, as the project's decode stage in `materialize` mode does it: each JPEG
 is decoded once to RGB and resized (bilinear) so its shorter side is
 --img-size; training takes a square of that side at an offset drawn
 uniformly from [0, long - short) along the longer side, evaluation the
-centre square; /255 and ImageNet mean/std. Optional augmentations (not in
-the project): --flip, --rrc-scale LOW (random resized crop, area
-[LOW, 1] of the stored image, aspect 3/4..4/3, resized back to --img-size),
---jitter (brightness, contrast, saturation factors in [0.8, 1.2]).
+centre square; /255 and ImageNet mean/std. Optional augmentations, as the
+decode stage's `augment:` param: --flip, --rrc-scale LOW (random resized
+crop, area [LOW, 1] of the stored image, aspect 3/4..4/3, resized back to
+--img-size), --jitter J (brightness, contrast, saturation factors in
+[1 - J, 1 + J]).
 
 Usage (Debian's interpreter, for python3-torch 1.13 / torchvision 0.14):
   OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/peers/landmark_peer.py \\
@@ -103,7 +104,7 @@ def materialize(root, part, rows, size, threads):
 class Augment:
     """Per-image crop and augmentation, drawn from a numpy Generator."""
 
-    def __init__(self, img_size, flip=False, rrc_scale=None, jitter=False):
+    def __init__(self, img_size, flip=False, rrc_scale=None, jitter=0.0):
         self.img_size = img_size
         self.flip = flip
         self.rrc_scale = rrc_scale
@@ -146,7 +147,7 @@ class Augment:
             if self.flip and rng.random() < 0.5:
                 x = x.flip(-1)
             if self.jitter:
-                x = jitter(x, rng.uniform(0.8, 1.2, size=3), rng.permutation(3))
+                x = jitter(x, rng.uniform(1 - self.jitter, 1 + self.jitter, size=3), rng.permutation(3))
         return (x - self.mean) / self.std
 
 
@@ -509,6 +510,8 @@ def main():
     ap.add_argument("--m", type=float, default=0.5)
     ap.add_argument("--margin-warmup", type=float, default=0.0,
                     help="epochs over which m ramps linearly from 0 (per step)")
+    ap.add_argument("--margin-hold", type=float, default=0.0,
+                    help="epochs at m = 0 before the ramp (a cosine-softmax warm start)")
     ap.add_argument("--subcenters", type=int, default=1)
     ap.add_argument("--neck", type=int, default=0, help="Dense + BN embedding size (0: none)")
     ap.add_argument("--gem", type=float, default=None, help="GeM pooling with this starting p (default: average)")
@@ -528,7 +531,8 @@ def main():
     ap.add_argument("--exponent", type=float, default=2.5)
     ap.add_argument("--flip", action="store_true")
     ap.add_argument("--rrc-scale", type=float, default=None)
-    ap.add_argument("--jitter", action="store_true")
+    ap.add_argument("--jitter", type=float, default=0.0,
+                    help="colour jitter: brightness, contrast, saturation factors in [1 - j, 1 + j]")
     ap.add_argument("--knn-k", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=42)
@@ -583,8 +587,10 @@ def main():
         t = time.perf_counter()
         m = args.m
         for x, y in batches(train_x, train_y, args.batch, augment, rng, shuffle=True):
-            if args.head == "arcface" and args.margin_warmup > 0:
-                m = args.m * min(1.0, step / (args.margin_warmup * steps))
+            if args.head == "arcface" and (args.margin_warmup > 0 or args.margin_hold > 0):
+                elapsed = step / steps - args.margin_hold
+                ramp = min(1.0, max(0.0, elapsed / args.margin_warmup)) if args.margin_warmup > 0 else float(elapsed >= 0)
+                m = args.m * ramp
             logits, plain = model(x, y, m)
             loss = F.cross_entropy(logits, y, label_smoothing=args.label_smoothing)
             optimizer.zero_grad(set_to_none=True)

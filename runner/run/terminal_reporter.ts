@@ -127,7 +127,10 @@ export function createTerminalReporter(
       }
     },
     stageStarted(stage, info) {
-      const why = info.reasons.map(formatReason).join("; ");
+      // A resumed stage never finished with this configuration by definition.
+      const why = info.reasons
+        .filter((r) => !(info.resuming && r.kind === "new"))
+        .map(formatReason).join("; ");
       update(stage, {
         state: "running",
         startedAt: performance.now(),
@@ -136,7 +139,11 @@ export function createTerminalReporter(
       if (why || info.resuming) {
         printAbove(
           `  ${stage}: ${
-            info.resuming ? "resuming from its checkpoint; " : ""
+            info.resuming
+              ? `resuming its interrupted run from the checkpoint${
+                why ? "; " : ""
+              }`
+              : ""
           }${why}`,
         );
       }

@@ -129,7 +129,10 @@ stages:
     const killedAt = await savedStep();
     const rerun = await cli(dir, "run");
     assert.deepStrictEqual(rerun.code, 0, rerun.stderr);
-    assert.ok(/resuming from its checkpoint/.test(rerun.stdout), rerun.stdout);
+    assert.ok(
+      /resuming its interrupted run from the checkpoint\n/.test(rerun.stdout),
+      rerun.stdout,
+    );
     const resumedFrom = Number(
       await Deno.readTextFile(`${dir}/outputs/count/resumed_from.txt`),
     );

@@ -334,7 +334,10 @@ stages:
             ".cache-cancel",
           );
           assert.equal(rerun.code, 0, rerun.stdout + rerun.stderr);
-          assert.match(rerun.stdout, /train: resuming from its checkpoint/);
+          assert.match(
+            rerun.stdout,
+            /train: resuming its interrupted run from the checkpoint/,
+          );
           const resumedAfter = Number(
             (await Deno.readTextFile(`${small}/outputs/train.log`)).match(
               /resuming after epoch (\d+) of 12/,
