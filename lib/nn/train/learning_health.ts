@@ -1,7 +1,8 @@
 /**
  * Learning-health checks over a run's history: a model that stays at
- * chance, a loss that stopped falling before the model learned, and a
- * holdout that gets worse while training gets better. Each names its likely
+ * chance, a loss that stopped falling before the model learned, a model
+ * that learned and then collapsed, and a holdout that gets worse while
+ * training gets better. Each names its likely
  * causes and the params to try; the train stage prints each once.
  *
  * @module
@@ -11,7 +12,7 @@ import type { EpochRecord } from "./epoch_record.ts";
 /** One warning about a run. */
 export interface HealthWarning {
   /** What kind of trouble (each kind is reported once per run). */
-  kind: "chance" | "plateau" | "overfitting";
+  kind: "chance" | "plateau" | "collapse" | "overfitting";
   /** What it looks like, why, and what to try. */
   message: string;
 }
@@ -57,8 +58,28 @@ export function learningHealth(
   }
   const [first, , last] = recent;
   const learned = top1(last) ?? 0;
+  // The epoch with the best train top-1 before the recent window.
+  let peak: EpochRecord | undefined;
+  for (const r of history.slice(0, -HEALTH_WINDOW)) {
+    if (peak === undefined || (top1(r) ?? 0) > (top1(peak) ?? 0)) peak = r;
+  }
+  const peakTop1 = peak === undefined ? 0 : top1(peak) ?? 0;
+  const collapsed = peak !== undefined &&
+    peakTop1 >= Math.max(0.1, 5 / (classes ?? 1)) &&
+    recent.every((r) => (top1(r) ?? 0) < peakTop1 / 2);
+  if (collapsed) {
+    warnings.push({
+      kind: "collapse",
+      message:
+        `the model learned and then collapsed: train top-1 (without the margin) fell from ${
+          pct(peakTop1)
+        } at epoch ${peak!.epoch} to ${pct(learned)}${
+          last.holdout ? ` (holdout ${pct(last.holdout.top1)})` : ""
+        }. With ArcFace from scratch this is the margin growing faster than the model can follow, often with GeM pooling or an embedding neck: try a longer train.margin_warmup ramp_epochs, a smaller model.head.arcface.m, a lower train.lr.max, pooling: avg without a neck, or model.head: { softmax: {} }. The loss may still fall while this happens: train.monitor: holdout_top1 keeps the checkpoint from before it`,
+    });
+  }
   if (
-    learned < 0.5 && first.loss > 0 &&
+    !collapsed && learned < 0.5 && first.loss > 0 &&
     (first.loss - last.loss) / first.loss < 0.01 &&
     history.length > HEALTH_WINDOW
   ) {

@@ -46,3 +46,34 @@ Deno.test("learningHealth() warns about a loss plateau before learning, and abou
   assert.equal(warning.kind, "overfitting");
   assert.match(warning.message, /holdout top-1 40\.0% → 38\.0% → 35\.0%/);
 });
+
+Deno.test("learningHealth() warns about a model that learned and then collapsed, not about a plateau", () => {
+  // The shape of an ArcFace run with GeM and a neck on 316 classes: train
+  // top-1 rose to 22.5%, then fell to about 1% while the loss still fell.
+  const tops = [
+    0.02,
+    0.141,
+    0.211,
+    0.225,
+    0.209,
+    0.161,
+    0.134,
+    0.044,
+    0.007,
+    0.018,
+  ];
+  const losses = [12.6, 18.3, 16.8, 15.7, 14.0, 12.9, 11.4, 12.0, 12.8, 12.6];
+  const history = tops.map((t, i) => epoch(i + 1, losses[i], t, t / 2));
+  const warnings = learningHealth(history, 316);
+  assert.deepEqual(warnings.map((w) => w.kind), ["collapse"]);
+  assert.match(warnings[0].message, /fell from 22\.5% at epoch 4 to 1\.8%/);
+  assert.match(warnings[0].message, /train\.margin_warmup/);
+  assert.match(warnings[0].message, /train\.monitor: holdout_top1/);
+  // A dip that recovers, or a fall by less than half, is not a collapse.
+  const dip = [...history.slice(0, 8), epoch(9, 11, 0.3, 0.15)];
+  assert.ok(!learningHealth(dip, 316).some((w) => w.kind === "collapse"));
+  const slide = tops.map((t, i) =>
+    epoch(i + 1, losses[i], i < 4 ? t : 0.15, 0.07)
+  );
+  assert.ok(!learningHealth(slide, 316).some((w) => w.kind === "collapse"));
+});
