@@ -24,6 +24,7 @@ import {
 } from "./_tfjs_stage.ts";
 import { KNN_VOTINGS } from "../lib/metrics/knn_predict.ts";
 import type { LrScheduleConfig } from "../lib/nn/train/lr_schedule.ts";
+import type { EpochRecord } from "../lib/nn/train/epoch_record.ts";
 
 const rampCosine = z.strictObject({
   schedule: z.literal("ramp-cosine"),
@@ -215,7 +216,7 @@ export default defineStage({
       // Resume after the last finished epoch, if an earlier attempt saved one.
       const last = await ctx.checkpoints.load("last");
       const resumed = last
-        ? (await trainer.loadCheckpoint(last)) as { history: [] }
+        ? (await trainer.loadCheckpoint(last)) as { history: EpochRecord[] }
         : undefined;
       if (resumed) {
         ctx.log.info(
@@ -231,6 +232,8 @@ export default defineStage({
         ramp: p.margin_warmup.ramp_epochs,
       };
       const validation = p.validation;
+      // The last epoch's holdout scores, for the live progress line.
+      let holdout = resumed?.history.at(-1)?.holdout;
       const history = await fit({
         trainer,
         steps,
@@ -274,7 +277,7 @@ export default defineStage({
               progress.steps,
             );
           }
-          ctx.progress.advance(1, formatTrainingProgress(progress));
+          ctx.progress.advance(1, formatTrainingProgress(progress, holdout));
         },
         onWarning(message) {
           warnings.push(message);
@@ -282,6 +285,7 @@ export default defineStage({
         },
         async onEpochEnd(record, history, best) {
           ctx.progress.end();
+          holdout = record.holdout;
           ctx.log.info(
             `${formatEpoch(record, p.epochs)}${best ? " (best so far)" : ""}`,
           );

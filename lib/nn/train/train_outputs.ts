@@ -57,8 +57,15 @@ export interface TrainOutputs {
   warnings: readonly string[];
 }
 
-/** `step 37/156 loss 1.2345 lr 2.0e-4 214 img/s eta 3m05s`. */
-export function formatTrainingProgress(progress: StepProgress): string {
+/**
+ * `loss 1.2345  lr 2.0e-4  holdout 41.2% (kNN 42.0%)  214 img/s  eta 3m05s`:
+ * the live line of a step, with the last epoch's holdout scores when
+ * `holdout` is given.
+ */
+export function formatTrainingProgress(
+  progress: StepProgress,
+  holdout?: ValidationRecord,
+): string {
   const eta = Math.round(progress.etaSeconds);
   const etaText = eta >= 3600
     ? `${Math.floor(eta / 3600)}h${
@@ -67,9 +74,16 @@ export function formatTrainingProgress(progress: StepProgress): string {
     : eta >= 60
     ? `${Math.floor(eta / 60)}m${String(eta % 60).padStart(2, "0")}s`
     : `${eta}s`;
+  const scores = holdout === undefined
+    ? ""
+    : `holdout ${(100 * holdout.top1).toFixed(1)}%${
+      holdout.knnTop1 === undefined
+        ? ""
+        : ` (kNN ${(100 * holdout.knnTop1).toFixed(1)}%)`
+    }  `;
   return `loss ${progress.loss.toFixed(4)}  lr ${
     progress.lr.toExponential(1)
-  }  ` +
+  }  ${scores}` +
     `${progress.imagesPerSecond.toFixed(0)} img/s  eta ${etaText}`;
 }
 
