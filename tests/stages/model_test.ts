@@ -49,7 +49,14 @@ Deno.test("model stage params default to the notebook's EfficientNetV2-S + ArcFa
   const p = definition.params.parse({});
   assert.equal(p.backbone, "efficientnetv2-s");
   assert.deepEqual(p.head, {
-    arcface: { s: 30, m: 0.5, easy_margin: false, ls_eps: 0, subcenters: 1 },
+    arcface: {
+      s: 30,
+      m: 0.5,
+      easy_margin: false,
+      ls_eps: 0,
+      subcenters: 1,
+      dynamic_margin: false,
+    },
   });
   assert.equal(p.dropout, 0);
   assert.equal(p.pretrained_scope, "backbone");
@@ -59,7 +66,14 @@ Deno.test("model stage params default to the notebook's EfficientNetV2-S + ArcFa
   assert.deepEqual(
     definition.params.parse({ head: { arcface: { s: 16 } } }).head,
     {
-      arcface: { s: 16, m: 0.5, easy_margin: false, ls_eps: 0, subcenters: 1 },
+      arcface: {
+        s: 16,
+        m: 0.5,
+        easy_margin: false,
+        ls_eps: 0,
+        subcenters: 1,
+        dynamic_margin: false,
+      },
     },
   );
   assert.throws(() =>
