@@ -33,7 +33,7 @@ try {
     await Deno.writeFile(`${dir}/labels.i32`, new Uint8Array(labels.buffer));
 
     const start = performance.now();
-    const ours = knnPredict({
+    const ours = await knnPredict({
       queries,
       train,
       trainLabels: labels,
