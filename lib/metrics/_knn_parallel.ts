@@ -1,14 +1,18 @@
 /**
- * The exact cosine kNN search split over threads: the calling thread
- * searches the first share of the queries while Workers search the others,
- * each on its own instance of the SIMD module. Private to lib/metrics.
+ * The exact cosine kNN search split over threads: the calling thread and
+ * Workers take blocks of queries from a shared counter (a Worker that starts
+ * late simply takes fewer) and write their answers into shared results,
+ * each thread on its own instance of the SIMD module. Private to
+ * lib/metrics.
  *
  * @module
  */
 import {
+  blockClaimer,
   type KnnShareInput,
   type KnnShareOutput,
-  searchShare,
+  newResults,
+  searchBlocks,
 } from "./_knn_search.ts";
 
 /** Multiply-adds below which one thread is faster than starting a Worker (~20 ms of work). */
@@ -20,7 +24,14 @@ export interface ParallelSearchInput extends KnnShareInput {
   threads: number;
 }
 
-/** Searches all queries, in up to `threads` shares. */
+/** A Worker's job: the inputs and results on SharedArrayBuffers, and the block counter. */
+export interface WorkerJob {
+  input: KnnShareInput;
+  out: KnnShareOutput;
+  counter: Int32Array;
+}
+
+/** Searches all queries on up to `threads` threads. */
 export async function searchParallel(
   input: ParallelSearchInput,
 ): Promise<KnnShareOutput> {
@@ -36,49 +47,66 @@ export async function searchParallel(
     ),
   );
   const { threads: _, ...common } = input;
-  if (threads === 1) return searchShare(common);
-  const bounds = Array.from(
-    { length: threads + 1 },
-    (_, i) => Math.round((i * n) / threads),
+  if (threads === 1) {
+    const out = newResults(n, k, classes, false);
+    const counter = new Int32Array(1);
+    searchBlocks(common, out, blockClaimer(n, input.blockSize, counter));
+    return out;
+  }
+  // About four blocks per thread (whole micro-panels of 3), so the threads end together.
+  const blockSize = Math.max(
+    3,
+    Math.min(input.blockSize, 3 * Math.ceil(n / (4 * threads) / 3)),
   );
-  const share = (i: number): KnnShareInput => ({
-    ...common,
-    queries: input.queries.subarray(bounds[i] * dim, bounds[i + 1] * dim),
-    queryInverseNorms: input.queryInverseNorms.subarray(
-      bounds[i],
-      bounds[i + 1],
-    ),
-  });
-  const others = Array.from(
-    { length: threads - 1 },
-    (_, i) => inWorker(share(i + 1)),
-  );
-  // The workers' failures surface below, after this thread's share.
+  const job: WorkerJob = {
+    input: {
+      ...common,
+      blockSize,
+      queries: shared(input.queries),
+      queryInverseNorms: shared(input.queryInverseNorms),
+      train: shared(input.train),
+      trainInverseNorms: shared(input.trainInverseNorms),
+      trainLabels: shared(input.trainLabels),
+    },
+    out: newResults(n, k, classes, true),
+    counter: new Int32Array(new SharedArrayBuffer(4)),
+  };
+  const others = Array.from({ length: threads - 1 }, () => inWorker(job));
+  // The workers' failures surface below, after this thread's blocks.
   others.forEach((p) => p.catch(() => {}));
-  const parts = [searchShare(share(0)), ...await Promise.all(others)];
-  const neighbours = new Int32Array(n * k);
-  const similarities = new Float64Array(n * k);
-  const classBest = new Float32Array(n * classes);
-  parts.forEach((part, i) => {
-    neighbours.set(part.neighbours, bounds[i] * k);
-    similarities.set(part.similarities, bounds[i] * k);
-    classBest.set(part.classBest, bounds[i] * classes);
-  });
-  return { neighbours, similarities, classBest };
+  searchBlocks(job.input, job.out, blockClaimer(n, blockSize, job.counter));
+  await Promise.all(others);
+  return {
+    neighbours: job.out.neighbours.slice(),
+    similarities: job.out.similarities.slice(),
+    classBest: job.out.classBest.slice(),
+  };
 }
 
-type WorkerReply =
-  | { ok: true; out: KnnShareOutput }
-  | { ok: false; message: string; stack?: string };
+/** A copy of `array` on a SharedArrayBuffer. */
+function shared<T extends Float32Array | Float64Array | Int32Array>(
+  array: T,
+): T {
+  const Kind = array.constructor as new (buffer: SharedArrayBuffer) => T;
+  const copy = new Kind(new SharedArrayBuffer(array.byteLength));
+  copy.set(array as never);
+  return copy;
+}
 
-function inWorker(share: KnnShareInput): Promise<KnnShareOutput> {
+type WorkerReply = { ok: true } | {
+  ok: false;
+  message: string;
+  stack?: string;
+};
+
+function inWorker(job: WorkerJob): Promise<void> {
   const worker = new Worker(new URL("./_knn_worker.ts", import.meta.url), {
     type: "module",
   });
-  return new Promise<KnnShareOutput>((resolve, reject) => {
+  return new Promise<void>((resolve, reject) => {
     worker.onmessage = (event: MessageEvent<WorkerReply>) => {
       const reply = event.data;
-      if (reply.ok) resolve(reply.out);
+      if (reply.ok) resolve();
       else {
         const error = new Error(reply.message);
         error.stack = `${reply.stack}\n    (in a kNN worker)`;
@@ -91,6 +119,6 @@ function inWorker(share: KnnShareInput): Promise<KnnShareOutput> {
       reject(new Error(`Cannot search in a kNN worker: ${event.message}`));
       worker.terminate();
     };
-    worker.postMessage(share);
+    worker.postMessage(job);
   });
 }

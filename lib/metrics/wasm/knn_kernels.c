@@ -414,63 +414,71 @@ static void finish_classes(KnnPlan* p, int b, int q) {
 }
 
 /*
- * Searches queries [q0, q1) of qraw: fills out_idx and out_sim (k per query),
- * out_class (classes per query, when classes > 0) and overflow.
+ * The search of one block of queries [b0, b1) of qraw, in three exported
+ * steps so that the caller makes many short calls: V8 first runs a wasm
+ * function in its baseline tier and swaps in optimised code only for later
+ * calls, so one long call would run unoptimised from start to end.
  */
-EXPORT(knn_search)
-void knn_search(KnnPlan* p, int q0, int q1) {
-  const int dim = p->dim, t = p->t, tc = p->tc;
-  for (int b0 = q0; b0 < q1; b0 += p->qb) {
-    int b1 = b0 + p->qb < q1 ? b0 + p->qb : q1;
-    int nb = b1 - b0, qpanels = (nb + MR - 1) / MR;
-    /* Pack the block's queries: panels of MR (padding rows 0), and rows for the ambiguity scans. */
-    for (int qp = 0; qp < qpanels; qp++) {
-      f32* panel = p->qpack + (long)qp * dim * MR;
-      for (int ii = 0; ii < MR; ii++) {
-        int b = qp * MR + ii;
-        if (b >= nb) {
-          for (int d = 0; d < dim; d++) panel[d * MR + ii] = 0.0f;
-          continue;
-        }
-        const f32* src = p->qraw + (long)(b0 + b) * dim;
-        f64 inv = p->inv_q[b0 + b];
-        for (int d = 0; d < dim; d++) {
-          f32 v = (f32)((f64)src[d] * inv);
-          panel[d * MR + ii] = v;
-          p->qnorm[(long)b * dim + d] = v;
-        }
+
+/* Packs the block's queries (panels of MR, padding rows 0, and rows for the ambiguity scans); resets its state. */
+EXPORT(knn_block_begin)
+void knn_block_begin(KnnPlan* p, int b0, int b1) {
+  const int dim = p->dim, nb = b1 - b0, qpanels = (nb + MR - 1) / MR;
+  for (int qp = 0; qp < qpanels; qp++) {
+    f32* panel = p->qpack + (long)qp * dim * MR;
+    for (int ii = 0; ii < MR; ii++) {
+      int b = qp * MR + ii;
+      if (b >= nb) {
+        for (int d = 0; d < dim; d++) panel[d * MR + ii] = 0.0f;
+        continue;
+      }
+      const f32* src = p->qraw + (long)(b0 + b) * dim;
+      f64 inv = p->inv_q[b0 + b];
+      for (int d = 0; d < dim; d++) {
+        f32 v = (f32)((f64)src[d] * inv);
+        panel[d * MR + ii] = v;
+        p->qnorm[(long)b * dim + d] = v;
       }
     }
-    for (int b = 0; b < nb; b++) {
-      p->cand_n[b] = 0;
-      p->thr[b] = -__builtin_inff();
-      p->overflow[b0 + b] = 0;
-      for (int c = 0; c < p->classes; c++) {
-        p->best_val[(long)b * p->classes + c] = -__builtin_inff();
-        p->best_pos[(long)b * p->classes + c] = 0;
-      }
+  }
+  for (int b = 0; b < nb; b++) {
+    p->cand_n[b] = 0;
+    p->thr[b] = -__builtin_inff();
+    p->overflow[b0 + b] = 0;
+    for (int c = 0; c < p->classes; c++) {
+      p->best_val[(long)b * p->classes + c] = -__builtin_inff();
+      p->best_pos[(long)b * p->classes + c] = 0;
     }
-    for (int j0 = 0; j0 < t; j0 += tc) {
-      int len = t - j0 < tc ? t - j0 : tc;
-      int panels = (len + NR - 1) / NR;
-      const f32* tchunk = p->tpack + (long)(j0 / NR) * dim * NR;
-      for (int qp = 0; qp < qpanels; qp++) {
-        const f32* qpanel = p->qpack + (long)qp * dim * MR;
-        for (int pp = 0; pp < panels; pp++) {
-          micro_kernel(qpanel, tchunk + (long)pp * dim * NR, dim, p->strip + pp * NR, tc);
-        }
-        for (int ii = 0; ii < MR; ii++) {
-          int b = qp * MR + ii;
-          if (b >= nb) break;
-          const f32* s = p->strip + ii * tc;
-          offer_row(p, b, s, len, j0, &p->overflow[b0 + b]);
-          if (p->classes > 0) note_classes(p, b, s, len, j0);
-        }
-      }
+  }
+}
+
+/* The block against the packed train rows [j0, j0 + tc): similarities, candidates, class bests. */
+EXPORT(knn_block_chunk)
+void knn_block_chunk(KnnPlan* p, int b0, int b1, int j0) {
+  const int dim = p->dim, tc = p->tc, nb = b1 - b0, qpanels = (nb + MR - 1) / MR;
+  int len = p->t - j0 < tc ? p->t - j0 : tc;
+  int panels = (len + NR - 1) / NR;
+  const f32* tchunk = p->tpack + (long)(j0 / NR) * dim * NR;
+  for (int qp = 0; qp < qpanels; qp++) {
+    const f32* qpanel = p->qpack + (long)qp * dim * MR;
+    for (int pp = 0; pp < panels; pp++) {
+      micro_kernel(qpanel, tchunk + (long)pp * dim * NR, dim, p->strip + pp * NR, tc);
     }
-    for (int b = 0; b < nb; b++) {
-      if (!p->overflow[b0 + b]) finish_neighbours(p, b, b0 + b);
-      if (p->classes > 0) finish_classes(p, b, b0 + b);
+    for (int ii = 0; ii < MR; ii++) {
+      int b = qp * MR + ii;
+      if (b >= nb) break;
+      const f32* s = p->strip + ii * tc;
+      offer_row(p, b, s, len, j0, &p->overflow[b0 + b]);
+      if (p->classes > 0) note_classes(p, b, s, len, j0);
     }
+  }
+}
+
+/* Rescoring: out_idx, out_sim (k per query), out_class (classes per query) for the block. */
+EXPORT(knn_block_end)
+void knn_block_end(KnnPlan* p, int b0, int b1) {
+  for (int b = 0; b < b1 - b0; b++) {
+    if (!p->overflow[b0 + b]) finish_neighbours(p, b, b0 + b);
+    if (p->classes > 0) finish_classes(p, b, b0 + b);
   }
 }

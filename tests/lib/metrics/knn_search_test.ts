@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { inverseNorms } from "../../../lib/metrics/_inverse_norms.ts";
-import { searchShare } from "../../../lib/metrics/_knn_search.ts";
+import {
+  blockClaimer,
+  newResults,
+  searchBlocks,
+} from "../../../lib/metrics/_knn_search.ts";
 import { nearestNeighbours } from "../../../lib/metrics/_nearest_neighbours.ts";
 import { keyedRandom } from "../../../lib/random/keyed_random.ts";
 
@@ -138,7 +142,7 @@ function data(c: Case) {
 }
 
 for (const c of CASES) {
-  Deno.test(`searchShare() equals the float64 scan bit for bit: ${c.name}`, () => {
+  Deno.test(`searchBlocks() equals the float64 scan bit for bit: ${c.name}`, () => {
     const { queries, train, labels } = data(c);
     const invQ = inverseNorms("queries", queries, c.dim);
     const invT = inverseNorms("train", train, c.dim);
@@ -156,18 +160,24 @@ for (const c of CASES) {
         ? { trainLabels: labels, classes: c.classes, out: best }
         : undefined,
     });
-    const got = searchShare({
-      queries,
-      queryInverseNorms: invQ,
-      train,
-      trainInverseNorms: invT,
-      trainLabels: labels,
-      dim: c.dim,
-      k,
-      classes: c.classes,
-      blockSize: c.blockSize ?? 256,
-      sliceRows: c.sliceRows,
-    });
+    const got = newResults(c.n, k, c.classes, false);
+    const blockSize = c.blockSize ?? 256;
+    searchBlocks(
+      {
+        queries,
+        queryInverseNorms: invQ,
+        train,
+        trainInverseNorms: invT,
+        trainLabels: labels,
+        dim: c.dim,
+        k,
+        classes: c.classes,
+        blockSize,
+        sliceRows: c.sliceRows,
+      },
+      got,
+      blockClaimer(c.n, blockSize, new Int32Array(1)),
+    );
     assert.deepEqual(got.neighbours, scan.neighbours);
     // The scan keeps float64 similarities and returns them as float32.
     assert.deepEqual(Float32Array.from(got.similarities), scan.similarities);
