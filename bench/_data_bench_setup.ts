@@ -14,6 +14,28 @@ import {
 import { writeRecordIndex } from "../lib/dataset/record_index.ts";
 import { encodeExample } from "../lib/tfrecord/example.ts";
 import { TfRecordWriter } from "../lib/tfrecord/tfrecord_writer.ts";
+import type { JpegDecoder } from "../lib/image/image_dataset.ts";
+import type { Requirement } from "./_requirements.ts";
+import { availableJpegDecoder } from "../lib/image/jpeg_decoder.ts";
+
+/** The Debian packages the photos come from, and the folders they install. */
+export const PHOTO_PACKAGES: Requirement[] = [
+  {
+    package: "python3-skimage",
+    what: "sample photos",
+    paths: ["/usr/lib/python3/dist-packages/skimage/data"],
+  },
+  {
+    package: "python3-sklearn",
+    what: "sample photos",
+    paths: ["/usr/lib/python3/dist-packages/sklearn/datasets/images"],
+  },
+  {
+    package: "tuxpaint-stamps-default",
+    what: "photographic stamps",
+    paths: ["/usr/share/tuxpaint/stamps"],
+  },
+];
 
 const SOURCES = [
   "/usr/lib/python3/dist-packages/skimage/data/*.png",
@@ -28,8 +50,10 @@ export interface PhotoSetup {
   root: string;
   /** The TFRecord shards (absolute). */
   shards: string[];
-  /** Decode artifacts by size: plain stream mode and stream with shrink-on-load. */
-  decodeDirs: Record<number, { plain: string; shrink: string }>;
+  /** Decode artifacts by size: stream mode with this machine's decoder (libturbojpeg where installed), and with sharp (the decoder before it). */
+  decodeDirs: Record<number, { plain: string; sharp: string }>;
+  /** The decoder `plain` uses. */
+  decoder: JpegDecoder;
   /** Number of photos. */
   photos: number;
   /** Mean width. */
@@ -63,6 +87,17 @@ export async function preparePhotoShards(sizes: number[]): Promise<PhotoSetup> {
       // Debian ships a deliberately truncated JPEG among the skimage samples.
     }
   }
+  if (jpegs.length === 0) {
+    await Deno.remove(root, { recursive: true });
+    console.error(
+      `Cannot run the data benchmark: no photo of at least 256 px in ${
+        SOURCES.join(", ")
+      }\nInstall them with:\n  apt-get install -y ${
+        PHOTO_PACKAGES.map((p) => p.package).join(" ")
+      }`,
+    );
+    Deno.exit(2);
+  }
   const shards = [`${root}/photos-0.tfrecords`, `${root}/photos-1.tfrecords`];
   const half = Math.ceil(jpegs.length / 2);
   for (const [k, path] of shards.entries()) {
@@ -92,11 +127,12 @@ export async function preparePhotoShards(sizes: number[]): Promise<PhotoSetup> {
   });
   await writeIngestArtifact(ingestDir, result, { kind: "tfrecord" });
   const decodeDirs: PhotoSetup["decodeDirs"] = {};
+  const decoder = availableJpegDecoder();
   for (const size of sizes) {
     const plain = `${root}/decode-${size}`;
-    const shrink = `${root}/decode-${size}-shrink`;
+    const viaSharp = `${root}/decode-${size}-sharp`;
     for (
-      const [dir, shrinkOnLoad] of [[plain, false], [shrink, true]] as const
+      const [dir, which] of [[plain, decoder], [viaSharp, "sharp"]] as const
     ) {
       await Deno.mkdir(`${dir}/shards/train`, { recursive: true });
       await writeRecordIndex(dir, result.index);
@@ -110,11 +146,12 @@ export async function preparePhotoShards(sizes: number[]): Promise<PhotoSetup> {
           mode: "stream",
           imgSize: size,
           kernel: "linear",
-          shrinkOnLoad,
+          shrinkOnLoad: false,
+          decoder: which,
         }),
       );
     }
-    decodeDirs[size] = { plain, shrink };
+    decodeDirs[size] = { plain, sharp: viaSharp };
   }
   const mean = (f: (j: typeof jpegs[number]) => number) =>
     Math.round(jpegs.reduce((s, j) => s + f(j), 0) / jpegs.length);
@@ -122,6 +159,7 @@ export async function preparePhotoShards(sizes: number[]): Promise<PhotoSetup> {
     root,
     shards,
     decodeDirs,
+    decoder,
     photos: jpegs.length,
     meanWidth: mean((j) => j.width),
     meanHeight: mean((j) => j.height),

@@ -18,7 +18,12 @@
  * within a round so machine noise hits them alike.
  *
  * Options: --rounds N (3), --repeat R passes over the photos per run (4),
- * --sizes 384,128, --concurrency N decodes in flight on two cores (4).
+ * --sizes 384,128, --concurrency N decodes in flight on two cores (4),
+ * --quiet-wait S seconds a two-core run waits for a quiet machine (120).
+ *
+ * Needs Debian's python3-skimage, python3-sklearn and tuxpaint-stamps-default
+ * (the photos), python3-pil and python3-numpy (the peer); it names what is
+ * missing and exits with code 2.
  *
  * @module
  */
@@ -36,6 +41,7 @@ const { values } = parseCliArgs(Deno.args, {
   repeat: { type: "string", default: "4" },
   rounds: { type: "string", default: "3" },
   sizes: { type: "string", default: "384,128" },
+  "quiet-wait": { type: "string", default: "120" },
 });
 
 if (values.child) {
@@ -51,7 +57,15 @@ if (values.child) {
   Deno.exit(0);
 }
 
-const { preparePhotoShards } = await import("./_data_bench_setup.ts");
+const { requireDebianPackages } = await import("./_requirements.ts");
+const { PHOTO_PACKAGES, preparePhotoShards } = await import(
+  "./_data_bench_setup.ts"
+);
+await requireDebianPackages("data", [
+  ...PHOTO_PACKAGES,
+  { package: "python3-pil", what: "the PIL peer", python: "import PIL" },
+  { package: "python3-numpy", what: "the PIL peer", python: "import numpy" },
+]);
 const { startLoadMeter, waitForQuiet } = await import("./_cpu_load.ts");
 const rounds = Number(values.rounds);
 const repeat = Number(values.repeat);
@@ -61,7 +75,10 @@ console.error("preparing photo shards and decode artifacts …");
 const setup = await preparePhotoShards(sizes);
 console.log(
   `${setup.photos} photos (mean ${setup.meanWidth}x${setup.meanHeight} px, ${setup.meanKib} KiB JPEG) in ${setup.shards.length} TFRecord shards; ` +
-    `${rounds} rounds × ${repeat} passes; one core: 2 decodes in flight, two cores: ${concurrency}`,
+    `${rounds} rounds × ${repeat} passes; one core: 2 decodes in flight, two cores: ${concurrency}; ours decodes with ${setup.decoder}` +
+    (setup.decoder === "sharp"
+      ? " (libturbojpeg is not installed: apt-get install -y libturbojpeg0)"
+      : ""),
 );
 
 /** Runs a command (pinned to CPU 0 when asked); returns its last stdout line as JSON and its CPU seconds. */
@@ -90,8 +107,11 @@ async function run(
 const othersShare: number[] = [];
 
 /** A two-core run, started in a quiet moment; records how busy the rest of the machine was. */
-async function twoCores(cmd: string[], field: string): Promise<number> {
-  await waitForQuiet();
+async function twoCores(
+  cmd: string[],
+  field: string,
+): Promise<Record<string, number>> {
+  await waitForQuiet(0.15, 1000 * Number(values["quiet-wait"]));
   const meter = startLoadMeter();
   const started = performance.now();
   const result = await run(cmd, false);
@@ -100,7 +120,7 @@ async function twoCores(cmd: string[], field: string): Promise<number> {
   othersShare.push(
     Math.max(0, meter.busySeconds() - result.cpuSeconds) / (cpus * wallSeconds),
   );
-  return result.json[field];
+  return { ...result.json, value: result.json[field] };
 }
 
 const deno = (kind: string, dir: string, size: number, conc: string) => [
@@ -122,8 +142,9 @@ const deno = (kind: string, dir: string, size: number, conc: string) => [
   ],
 ];
 
-type Contender = "ours" | "shrink" | "pil" | "bare";
-const CONTENDERS: Contender[] = ["ours", "shrink", "pil", "bare"];
+/** ours; ours through sharp (the decoder before libturbojpeg); the PIL peer; sharp's bare decode + resize. */
+type Contender = "ours" | "sharp" | "pil" | "bare";
+const CONTENDERS: Contender[] = ["ours", "sharp", "pil", "bare"];
 interface Figures {
   /** Per core: images per CPU-second, pinned. */
   cpu: Record<Contender, number[]>;
@@ -131,11 +152,11 @@ interface Figures {
   wall1: Record<Contender, number[]>;
   /** Unpinned wall-clock images/s. */
   wall2: Record<Contender, number[]>;
-  /** Pinned runs: the main thread's share of our CPU time (bounds the two-core speed-up). */
+  /** Two-core runs: the main thread's share of our CPU time (bounds the two-core speed-up). */
   mainShare: number[];
 }
 const empty = () =>
-  ({ ours: [], shrink: [], pil: [], bare: [] }) as Record<Contender, number[]>;
+  ({ ours: [], sharp: [], pil: [], bare: [] }) as Record<Contender, number[]>;
 const figures: Record<number, Figures> = {};
 
 for (const size of sizes) {
@@ -159,14 +180,13 @@ for (const size of sizes) {
     console.error(`size ${size}, round ${round + 1}/${rounds}`);
     for (
       const [who, dir] of [["ours", dirs.plain], [
-        "shrink",
-        dirs.shrink,
+        "sharp",
+        dirs.sharp,
       ]] as const
     ) {
       const one = await run(deno("ours", dir, size, "2"), true);
       f.cpu[who].push(one.json.imagesPerCpuSecond);
       f.wall1[who].push(one.json.imagesPerSecond);
-      if (who === "ours") f.mainShare.push(one.json.mainThreadShare);
     }
     const bare = await run(deno("bare", dirs.plain, size, "1"), true);
     f.cpu.bare.push(bare.json.imagesPerCpuSecond);
@@ -183,29 +203,29 @@ for (const size of sizes) {
       (repeat * setup.photos) / (more.cpuSeconds - base.cpuSeconds),
     );
     f.wall1.pil.push(more.json.img_per_s_1proc);
-    f.wall2.ours.push(
-      await twoCores(
-        deno("ours", dirs.plain, size, concurrency),
-        "imagesPerSecond",
-      ),
+    const ours2 = await twoCores(
+      deno("ours", dirs.plain, size, concurrency),
+      "imagesPerSecond",
     );
-    f.wall2.shrink.push(
-      await twoCores(
-        deno("ours", dirs.shrink, size, concurrency),
+    f.wall2.ours.push(ours2.value);
+    f.mainShare.push(ours2.mainThreadShare);
+    f.wall2.sharp.push(
+      (await twoCores(
+        deno("ours", dirs.sharp, size, concurrency),
         "imagesPerSecond",
-      ),
+      )).value,
     );
     f.wall2.bare.push(
-      await twoCores(
+      (await twoCores(
         deno("bare", dirs.plain, size, concurrency),
         "imagesPerSecond",
-      ),
+      )).value,
     );
     f.wall2.pil.push(
-      await twoCores(
+      (await twoCores(
         [...pil, "--workers", "2", "--repeat", String(repeat)],
         "img_per_s_workers",
-      ),
+      )).value,
     );
   }
 }
@@ -223,39 +243,41 @@ console.log(
   `\nPer core (images per CPU-second, pinned to one CPU; median of ${rounds})`,
 );
 console.log(
-  "img_size    ours  +shrink      PIL     bare | ours/PIL ours/bare shrink/PIL shrink/bare",
+  "img_size    ours  ours/sharp     PIL     bare | ours/PIL ours/bare ours/(ours via sharp) (via sharp)/PIL",
 );
 for (const size of sizes) {
   const c = m(figures[size].cpu);
   console.log(
-    `${String(size).padStart(8)} ${n(c.ours)}  ${n(c.shrink)}  ${n(c.pil)}  ${
+    `${String(size).padStart(8)} ${n(c.ours)}     ${n(c.sharp)}  ${n(c.pil)}  ${
       n(c.bare)
-    } | ${r(c.ours / c.pil)}   ${r(c.ours / c.bare)}    ${
-      r(c.shrink / c.pil)
-    }     ${r(c.shrink / c.bare)}`,
+    } | ${r(c.ours / c.pil)}   ${r(c.ours / c.bare)}              ${
+      r(c.ours / c.sharp)
+    }          ${r(c.sharp / c.pil)}`,
   );
 }
 console.log(
   `\nTwo cores (images/s, wall clock, unpinned; PIL with --workers 2; median of ${rounds})`,
 );
 console.log(
-  "img_size    ours  +shrink      PIL     bare | ours/PIL ours/bare | 2 cores / 1 core: ours  bare   PIL | ours' bound",
+  "img_size    ours  ours/sharp     PIL     bare | ours/PIL ours/bare | 2 cores / 1 core: ours  sharp  bare   PIL | ours' bound",
 );
 for (const size of sizes) {
   const two = m(figures[size].wall2);
   const one = m(figures[size].wall1);
   console.log(
-    `${String(size).padStart(8)} ${n(two.ours)}  ${n(two.shrink)}  ${
+    `${String(size).padStart(8)} ${n(two.ours)}     ${n(two.sharp)}  ${
       n(two.pil)
     }  ${n(two.bare)} | ${r(two.ours / two.pil)}   ${
       r(two.ours / two.bare)
-    } |                 ${r(two.ours / one.ours)} ${r(two.bare / one.bare)} ${
-      r(two.pil / one.pil)
-    } | ${r(Math.min(2, 1 / median(figures[size].mainShare)))}`,
+    } |                 ${r(two.ours / one.ours)} ${r(two.sharp / one.sharp)} ${
+      r(two.bare / one.bare)
+    } ${r(two.pil / one.pil)} | ${
+      r(Math.min(2, 1 / median(figures[size].mainShare)))
+    }`,
   );
 }
 console.log(
-  "(ours' bound: min(2, 1 / main thread's share of our CPU time) from the pinned runs: the speed-up two free cores can give,",
+  "(ours' bound: min(2, 1 / main thread's share of our CPU time) in the two-core runs: the speed-up two free cores can give,",
 );
 console.log(
   " since only the JavaScript thread cannot overlap itself; the measured ratios also carry the other load on this shared machine)",

@@ -10,6 +10,9 @@
  *
  * Options: --sizes 64,128  --steps 6  --rounds 3  --peer <path to torch_train_step.py>
  *
+ * Needs Debian's python3-torch and python3-torchvision (the peer); it names
+ * what is missing and exits with code 2.
+ *
  * The machine is shared and noisy: each size runs `rounds` rounds of (ours
  * on 1 core, ours on 2 replicas, the peer) and prints medians over rounds,
  * ratios taken within each round.
@@ -25,6 +28,7 @@ import { saveModel } from "../lib/nn/model/model_io.ts";
 import { createTrainer, type Trainer } from "../lib/nn/train/trainer.ts";
 import { probeBackend } from "../lib/nn/backend.ts";
 import { profileKernels } from "../lib/nn/kernels/kernel_profile.ts";
+import { requireDebianPackages } from "./_requirements.ts";
 
 const { values: args } = parseCliArgs(Deno.args, {
   sizes: { type: "string", default: "64,128" },
@@ -36,6 +40,18 @@ const { values: args } = parseCliArgs(Deno.args, {
       .pathname,
   },
 });
+await requireDebianPackages("train", [
+  {
+    package: "python3-torch",
+    what: "the PyTorch peer",
+    python: "import torch",
+  },
+  {
+    package: "python3-torchvision",
+    what: "the PyTorch peer's EfficientNetV2",
+    python: "import torchvision",
+  },
+]);
 const SIZES = args.sizes!.split(",").map(Number);
 const STEPS = Number(args.steps);
 const ROUNDS = Number(args.rounds);

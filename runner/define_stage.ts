@@ -22,9 +22,11 @@ export interface StagePermissions {
   /** Hosts (`host` or `host:port`) the stage may reach. */
   net?: readonly string[];
   /**
-   * npm packages whose native addon the stage loads (for example
-   * `"@img/sharp-linux-x64"`). Their folders become `--allow-ffi` paths and,
-   * where bubblewrap exists, the stage runs inside it.
+   * Native code the stage loads: npm packages with a native addon (for
+   * example `"@img/sharp-linux-x64"`), whose folders become `--allow-ffi`
+   * paths, or system libraries by absolute path under /usr/lib or /lib (for
+   * example `"/usr/lib/x86_64-linux-gnu/libturbojpeg.so.0"`), granted when
+   * the file exists. Where bubblewrap exists, the stage runs inside it.
    */
   ffi?: readonly string[];
   /** Extra absolute paths the stage may read (system files such as `/usr/bin/ldd`). */

@@ -1,6 +1,6 @@
 /**
  * What the stages that run TensorFlow.js (train, evaluate) share: the
- * `backend` param, their permissions (sharp decodes stream-mode datasets,
+ * `backend` param, their permissions (sharp and libturbojpeg decode stream-mode datasets,
  * and the optional native TensorFlow backends load an addon too), the
  * machine facts their cache keys hold (the backend `auto` resolves to, the
  * tfjs version, the WebGPU adapter), and what they ask a cluster for (one
@@ -18,7 +18,7 @@ import {
   type BackendName,
   NATIVE_TFJS_PACKAGES,
 } from "../lib/nn/backend.ts";
-import { SHARP_PERMISSIONS } from "../lib/image/sharp_permissions.ts";
+import { DECODE_PERMISSIONS } from "../lib/image/decode_permissions.ts";
 
 /** The `backend` param: a tfjs backend, or `auto`. */
 export const backendParam = z.enum(
@@ -27,8 +27,8 @@ export const backendParam = z.enum(
 
 /** The permissions of a stage that runs TensorFlow.js and may decode images. */
 export const TFJS_STAGE_PERMISSIONS: StagePermissions = {
-  ...SHARP_PERMISSIONS,
-  ffi: [...SHARP_PERMISSIONS.ffi, ...NATIVE_TFJS_PACKAGES],
+  ...DECODE_PERMISSIONS,
+  ffi: [...DECODE_PERMISSIONS.ffi, ...NATIVE_TFJS_PACKAGES],
 };
 
 /**

@@ -10,7 +10,7 @@
  * @module
  */
 import { defineStage, z } from "../stage.ts";
-import { SHARP_PERMISSIONS } from "../lib/image/sharp_permissions.ts";
+import { DECODE_PERMISSIONS } from "../lib/image/decode_permissions.ts";
 import { describeSkipped } from "../lib/dataset/skipped_record.ts";
 
 const params = z.strictObject({
@@ -69,7 +69,13 @@ export default defineStage({
   inputs: {
     ingest: { description: "the ingest artifact: index, shards, labels" },
   },
-  permissions: SHARP_PERMISSIONS,
+  permissions: DECODE_PERMISSIONS,
+  // Stream mode records the JPEG decoder this machine has (libturbojpeg or sharp) in decode.json.
+  facts: async (p): Promise<Record<string, string>> => {
+    if (p.mode !== "stream") return {};
+    const { jpegDecoderFact } = await import("../lib/image/jpeg_decoder.ts");
+    return { jpeg: jpegDecoderFact() };
+  },
   async run(ctx) {
     const { writeDecodedDataset } = await import(
       "../lib/image/write_decoded_dataset.ts"

@@ -18,6 +18,7 @@ import {
   type SkippedRecord,
 } from "../dataset/skipped_record.ts";
 import type { DecodeSettings } from "./image_dataset.ts";
+import { availableJpegDecoder } from "./jpeg_decoder.ts";
 import { materializeImages } from "./materialize_images.ts";
 
 /** Options of {@linkcode writeDecodedDataset}. */
@@ -26,7 +27,7 @@ export interface WriteDecodedDatasetOptions {
   ingestDir: string;
   /** The decode artifact to write. */
   outDir: string;
-  /** Mode, size, kernel, shrink-on-load. */
+  /** Mode, size, kernel, shrink-on-load; stream mode's decoder defaults to the one this machine has. */
   settings: DecodeSettings;
   /** Adds a file to the artifact by reference (stream mode's shards). */
   reference: (absolutePath: string, asPath: string) => void;
@@ -52,7 +53,13 @@ export interface DecodedDataset {
 export async function writeDecodedDataset(
   options: WriteDecodedDatasetOptions,
 ): Promise<DecodedDataset> {
-  const { ingestDir, outDir, settings } = options;
+  const { ingestDir, outDir } = options;
+  const settings: DecodeSettings = options.settings.mode === "stream"
+    ? {
+      ...options.settings,
+      decoder: options.settings.decoder ?? availableJpegDecoder(),
+    }
+    : options.settings;
   const source = await readRecordIndex(ingestDir);
   for (const name of ["labels.json", "class_counts.json"]) {
     await Deno.copyFile(`${ingestDir}/${name}`, `${outDir}/${name}`);

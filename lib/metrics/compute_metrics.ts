@@ -53,7 +53,7 @@ export interface ComputeMetricsOptions {
  *   truth,
  *   classes: 2,
  * });
- * const knn = knnPredict({
+ * const knn = await knnPredict({
  *   queries: new Float32Array([1, 0, 0, 1]),
  *   train: new Float32Array([1, 0.1, 0.1, 1]),
  *   trainLabels: [0, 1],

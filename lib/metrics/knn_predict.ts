@@ -1,6 +1,6 @@
 import { checkClasses, checkLabels } from "./_validate.ts";
 import { inverseNorms } from "./_inverse_norms.ts";
-import { nearestNeighbours } from "./_nearest_neighbours.ts";
+import { searchParallel } from "./_knn_parallel.ts";
 import type { Predictions } from "./argmax_predictions.ts";
 import { MetricsError } from "./metrics_error.ts";
 
@@ -32,8 +32,13 @@ export interface KnnPredictOptions {
   k?: number;
   /** How neighbours vote. @default "sum" */
   voting?: KnnVoting;
-  /** Queries processed together; bounds the working memory. @default 32 */
+  /** Queries searched together; bounds the working memory (per-class and candidate state). @default 256 */
   chunkSize?: number;
+  /**
+   * Threads to search on: this one and Workers (small searches use one).
+   * @default navigator.hardwareConcurrency, at most 8
+   */
+  threads?: number;
   /** Whether to return the N × classes score matrix (for top-k accuracy). @default true */
   classScores?: boolean;
 }
@@ -65,15 +70,18 @@ export interface KnnPredictions extends Predictions {
  * `sum` the mean similarity mass of the winning class over the k
  * neighbours, in [-1, 1].
  *
- * Exact search in O(N·T·dim) time and O(chunk·k + N·classes) memory: no
- * N × T similarity matrix is built.
+ * Exact search in O(N·T·dim) time and O(chunk·(k + classes) + N·classes)
+ * memory beyond a copy of the embeddings: no N × T similarity matrix is
+ * built. A float32 SIMD filter (fused multiply-adds, both cores) keeps the
+ * rows that may be among the k nearest, and those are scored again in
+ * float64: the results equal a float64 scan in train order, bit for bit.
  *
  * @example Two clusters
  * ```ts
  * import { knnPredict } from "./knn_predict.ts";
  *
  * const train = new Float32Array([1, 0, 0.9, 0.1, 0, 1, 0.1, 0.9]);
- * const result = knnPredict({
+ * const result = await knnPredict({
  *   queries: new Float32Array([0.8, 0.2]),
  *   train,
  *   trainLabels: [0, 0, 1, 1],
@@ -88,7 +96,9 @@ export interface KnnPredictions extends Predictions {
  * @throws {MetricsError} on shape mismatches, non-finite embeddings,
  *   labels out of range, an empty train set or a bad k or voting
  */
-export function knnPredict(options: KnnPredictOptions): KnnPredictions {
+export async function knnPredict(
+  options: KnnPredictOptions,
+): Promise<KnnPredictions> {
   const {
     queries,
     train,
@@ -97,8 +107,9 @@ export function knnPredict(options: KnnPredictOptions): KnnPredictions {
     classes,
     k: requestedK = 5,
     voting = "sum",
-    chunkSize = 32,
+    chunkSize = 256,
     classScores = true,
+    threads = Math.min(8, navigator.hardwareConcurrency),
   } = options;
   const action = "predict by nearest neighbours";
   checkClasses(action, classes);
@@ -139,18 +150,29 @@ export function knnPredict(options: KnnPredictOptions): KnnPredictions {
       input: "chunkSize",
     });
   }
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new MetricsError(`Cannot ${action}: threads is "${threads}"`, {
+      input: "threads",
+    });
+  }
   const k = Math.min(requestedK, t);
-  const scores = classScores ? new Float32Array(n * classes) : null;
-  const { neighbours, similarities } = nearestNeighbours({
+  const queryInverseNorms = inverseNorms("queries", queries, dim);
+  const trainInverseNorms = inverseNorms("train", train, dim);
+  const found = await searchParallel({
     queries,
     train,
-    queryInverseNorms: inverseNorms("queries", queries, dim),
-    trainInverseNorms: inverseNorms("train", train, dim),
+    queryInverseNorms,
+    trainInverseNorms,
+    trainLabels: Int32Array.from(trainLabels),
     dim,
     k,
-    chunkSize: Math.min(chunkSize, Math.max(n, 1)),
-    classBest: scores ? { trainLabels, classes, out: scores } : undefined,
+    classes: classScores ? classes : 0,
+    blockSize: chunkSize,
+    threads,
   });
+  const neighbours = found.neighbours;
+  const similarities = Float32Array.from(found.similarities);
+  const scores = classScores ? found.classBest : null;
 
   const label = new Int32Array(n);
   const confidence = new Float32Array(n);

@@ -112,7 +112,7 @@ export function explainStageFailure(
         message:
           `Stage "${stage}" was denied loading native code from "${target}"`,
         hint:
-          `if the stage needs a native addon, declare its npm package (a package name such as "@img/sharp-linux-x64", not a path) under ${
+          `if the stage needs native code, declare its npm package (a package name such as "@img/sharp-linux-x64") or, for a system library, its absolute path under /usr/lib or /lib (such as "/usr/lib/x86_64-linux-gnu/libturbojpeg.so.0", granted where it is installed) under ${
             yamlKey("permissions.ffi")
           }`,
       };

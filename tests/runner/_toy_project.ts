@@ -14,6 +14,13 @@ export const ROOT = new URL("../..", import.meta.url).pathname.replace(
   "",
 );
 
+/** A system library every Debian machine has, and one more (for a stage that does not declare it). */
+export const SYSTEM_LIBRARIES = ["libc.so.6", "libm.so.6"].map((name) =>
+  `/usr/lib/${
+    Deno.build.arch === "aarch64" ? "aarch64" : "x86_64"
+  }-linux-gnu/${name}`
+);
+
 const STAGES: Record<string, string> = {
   // Writes `count` numbered files; its text comes from a local helper module.
   "gen.ts": `
@@ -107,6 +114,21 @@ export default defineStage({
 });
 `,
 };
+
+// Loads a system library through FFI; it declares only the first of SYSTEM_LIBRARIES.
+STAGES["syslib.ts"] = `
+import { defineStage, z } from "${ROOT}/stage.ts";
+export default defineStage({
+  description: "loads a system library",
+  params: z.strictObject({ lib: z.string() }),
+  permissions: { ffi: ["${SYSTEM_LIBRARIES[0]}"] },
+  async run(ctx) {
+    const lib = Deno.dlopen(ctx.params.lib, { getpid: { parameters: [], result: "i32" } });
+    await Deno.writeTextFile(\`\${ctx.outDir}/pid\`, String(lib.symbols.getpid() > 0));
+    lib.close();
+  },
+});
+`;
 
 /** The default toy pipeline: gen → cat → tail (a second cat), plus an independent gen2. */
 export const TOY_PIPELINE = `name: toy

@@ -10,6 +10,11 @@ import {
 import { makeIngestDir } from "../testdata/dataset_fixtures.ts";
 import { makeImage, writeShard } from "../testdata/image_fixtures.ts";
 import { tempDir } from "../testdata/temp_dir.ts";
+import {
+  availableJpegDecoder,
+  jpegDecoderFact,
+  TURBOJPEG_PATH,
+} from "../../lib/image/jpeg_decoder.ts";
 
 const root = await tempDir("decode_test_");
 const ingestDir = await makeIngestDir(root);
@@ -37,14 +42,17 @@ async function runDecode(
   return { outDir, references, summary: summary!, lines };
 }
 
-Deno.test("decode params: defaults and sharp's permissions", () => {
+Deno.test("decode params: defaults, and the permissions of sharp and libturbojpeg", () => {
   const p = decode.params.parse({});
   assert.deepEqual(
     [p.img_size, p.mode, p.kernel, p.shrink_on_load, p.concurrency, p.on_error],
     [384, "materialize", "linear", false, 4, "fail"],
   );
   assert.throws(() => decode.params.parse({ imgSize: 64 }));
-  assert.deepEqual(decode.permissions?.ffi, ["@img/sharp-linux-x64"]);
+  assert.deepEqual(decode.permissions?.ffi, [
+    "@img/sharp-linux-x64",
+    TURBOJPEG_PATH,
+  ]);
   assert.deepEqual(decode.permissions?.env, [
     "npm_package_config_libvips",
     "MALLOC_ARENA_MAX",
@@ -105,6 +113,18 @@ Deno.test("decode stage (stream) references the ingest shards and yields the sam
     await Deno.mkdir(`${streamed.outDir}/shards/train`, { recursive: true });
     await Deno.symlink(ref.absolutePath, `${streamed.outDir}/${ref.asPath}`);
   }
+  // The decoder this machine has is recorded, and its library is a fact of the stream-mode key.
+  const settings = JSON.parse(
+    await Deno.readTextFile(`${streamed.outDir}/decode.json`),
+  );
+  assert.equal(settings.decoder, availableJpegDecoder());
+  assert.deepEqual(
+    await decode.facts!(decode.params.parse({ mode: "stream" })),
+    {
+      jpeg: jpegDecoderFact(),
+    },
+  );
+  assert.deepEqual(await decode.facts!(decode.params.parse({})), {});
   const data = await openImageDataset(streamed.outDir);
   assert.equal(data.mode, "stream");
   const [batch] = await Array.fromAsync(

@@ -3,6 +3,7 @@
  * a test can compare batches made in separate processes.
  *
  * Usage: deno run -A batch_digest.ts DIR SEED EPOCH BATCH_SIZE MODE CONCURRENCY PREFETCH
+ * (the dataset's notes go to stderr, one `note: …` line each)
  *
  * @module
  */
@@ -20,7 +21,9 @@ export function batchDigest(batch: Batch): string {
 
 if (import.meta.main) {
   const [dir, seed, epoch, batchSize, mode, concurrency, prefetch] = Deno.args;
-  const dataset = await openImageDataset(dir);
+  const dataset = await openImageDataset(dir, {
+    onNote: (note) => console.error(`note: ${note}`),
+  });
   const digests: string[] = [];
   for await (
     const batch of dataset.batches({

@@ -139,7 +139,7 @@ export async function evaluateRetrieval(
   const knnConfidence = new Float32Array(queries);
   for (let start = 0; start < queries; start += chunk) {
     const end = Math.min(queries, start + chunk);
-    const predicted = knnPredict({
+    const predicted = await knnPredict({
       queries: embeddings!.subarray(start * dim, end * dim),
       train,
       trainLabels,

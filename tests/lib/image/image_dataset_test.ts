@@ -10,6 +10,9 @@ import {
   makeIngestDir,
 } from "../../testdata/dataset_fixtures.ts";
 import { tempDir } from "../../testdata/temp_dir.ts";
+import { availableJpegDecoder } from "../../../lib/image/jpeg_decoder.ts";
+import { nativePackageDirs } from "../../../runner/child/native_packages.ts";
+import { PROJECT_ROOT } from "../../../runner/paths.ts";
 
 const root = await tempDir("image_dataset_test_");
 const ingestDir = await makeIngestDir(root);
@@ -21,7 +24,21 @@ const materialized = await makeDecodeDir(ingestDir, `${root}/materialize`, {
 const streamed = await makeDecodeDir(ingestDir, `${root}/stream`, {
   mode: "stream",
   imgSize: S,
+  decoder: "sharp",
 });
+// The fast JPEG path: libturbojpeg in workers, sharp for the fixtures' PNGs, CMYK and EXIF-rotated JPEGs.
+const turbo = availableJpegDecoder() === "turbojpeg"
+  ? await makeDecodeDir(ingestDir, `${root}/turbo`, {
+    mode: "stream",
+    imgSize: S,
+    decoder: "turbojpeg",
+  })
+  : undefined;
+if (!turbo) {
+  console.warn(
+    "Skipping the libturbojpeg stream-mode tests: libturbojpeg cannot be loaded (apt-get install libturbojpeg0)",
+  );
+}
 
 async function collect(
   dataset: ImageDataset,
@@ -31,12 +48,14 @@ async function collect(
 }
 
 for (
-  const [mode, dir] of [["materialize", materialized], [
-    "stream",
-    streamed,
-  ]] as const
+  const [mode, dir] of [
+    ["materialize", materialized],
+    ["stream", streamed],
+    ...(turbo ? [["stream", turbo] as const] : []),
+  ] as const
 ) {
-  Deno.test(`openImageDataset() (${mode}) reports size, classes and split counts`, async () => {
+  const name = dir === turbo ? `${mode}, libturbojpeg` : mode;
+  Deno.test(`openImageDataset() (${name}) reports size, classes and split counts`, async () => {
     const data = await openImageDataset(dir);
     assert.equal(data.mode, mode);
     assert.equal(data.imgSize, S);
@@ -53,7 +72,7 @@ for (
     await data.close();
   });
 
-  Deno.test(`batches() (${mode}) drops the remainder in train mode and shuffles by epoch`, async () => {
+  Deno.test(`batches() (${name}) drops the remainder in train mode and shuffles by epoch`, async () => {
     const data = await openImageDataset(dir);
     assert.equal(data.stepsPerEpoch({ split: "train", batchSize: 5 }), 4);
     const epoch0 = await collect(data, {
@@ -92,7 +111,7 @@ for (
     await data.close();
   });
 
-  Deno.test(`batches() (${mode}) in eval mode keeps index order, centre crops and the remainder`, async () => {
+  Deno.test(`batches() (${name}) in eval mode keeps index order, centre crops and the remainder`, async () => {
     const data = await openImageDataset(dir);
     const batches = await collect(data, {
       split: "holdout",
@@ -118,7 +137,7 @@ for (
     await data.close();
   });
 
-  Deno.test(`batches() (${mode}) re-creates a step exactly from startStep`, async () => {
+  Deno.test(`batches() (${name}) re-creates a step exactly from startStep`, async () => {
     const data = await openImageDataset(dir);
     const all = await collect(data, {
       split: "train",
@@ -138,7 +157,7 @@ for (
     await data.close();
   });
 
-  Deno.test(`batches() (${mode}) gives identical batches for the same (seed, epoch) in two separate processes`, async () => {
+  Deno.test(`batches() (${name}) gives identical batches for the same (seed, epoch) in two separate processes`, async () => {
     const data = await openImageDataset(dir);
     const here = (await collect(data, {
       split: "train",
@@ -213,6 +232,86 @@ Deno.test("batches() gives the same pixels in materialize and stream mode for sq
   );
   await m.close();
   await s.close();
+});
+
+Deno.test({
+  name:
+    "batches() with libturbojpeg stays close to sharp's pixels and decodes the same in this thread and in workers",
+  ignore: turbo === undefined,
+  async fn() {
+    const options = {
+      split: "train" as const,
+      epoch: 2,
+      batchSize: 24,
+      seed: 3,
+    };
+    const viaSharp = await openImageDataset(streamed);
+    const [bs] = await collect(viaSharp, options);
+    await viaSharp.close();
+    const batches = [];
+    for (const workers of [1, 2]) {
+      const fast = await openImageDataset(turbo!, { workers });
+      batches.push((await collect(fast, options))[0]);
+      await fast.close();
+    }
+    assert.deepEqual(batches[1], batches[0]);
+    const bt = batches[0];
+    assert.deepEqual(bt.records, bs.records);
+    let diff = 0;
+    for (let i = 0; i < bs.images.length; i++) {
+      diff += Math.abs(bs.images[i] - bt.images[i]);
+    }
+    // Normalised units (1/255/std ≈ 0.017 a level): a few levels on average.
+    assert.ok(
+      diff / bs.images.length < 0.1,
+      `mean abs difference ${diff / bs.images.length}`,
+    );
+  },
+});
+
+Deno.test("openImageDataset() notes once that libturbojpeg cannot be loaded, and decodes with sharp as before", async () => {
+  const dir = turbo ??
+    await makeDecodeDir(ingestDir, `${root}/turbo-missing`, {
+      mode: "stream",
+      imgSize: S,
+      decoder: "turbojpeg",
+    });
+  const viaSharp = await openImageDataset(streamed);
+  const expected = (await collect(viaSharp, {
+    split: "train",
+    epoch: 1,
+    batchSize: 8,
+    seed: 4,
+  })).map(batchDigest);
+  await viaSharp.close();
+  // A process allowed sharp's addon but not libturbojpeg: as on a machine without it.
+  const script =
+    new URL("../../testdata/batch_digest.ts", import.meta.url).pathname;
+  const sharpDirs = nativePackageDirs(`${PROJECT_ROOT}/node_modules/.deno`, [
+    "@img/sharp-linux-x64",
+  ]);
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-prompt",
+      "--allow-read",
+      "--allow-env=npm_package_config_libvips,MALLOC_ARENA_MAX",
+      `--allow-ffi=${sharpDirs.join(",")}`,
+      script,
+      ...[dir, "4", "1", "8", "train", "4", "2"],
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const err = new TextDecoder().decode(stderr);
+  assert.equal(code, 0, err);
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(stdout)), expected);
+  const notes = err.split("\n").filter((l) => l.startsWith("note: "));
+  assert.equal(notes.length, 1, err);
+  assert.match(
+    notes[0],
+    /libturbojpeg cannot be loaded here: .* decoded with sharp/,
+  );
 });
 
 Deno.test("batches() with reuseBuffers recycles image buffers without changing the batches", async () => {

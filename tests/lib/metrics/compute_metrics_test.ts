@@ -34,8 +34,8 @@ Deno.test("computeMetrics() gathers top-k, GAP, per-class accuracy and the confu
   assert.deepEqual(metrics.confusion, [[1, 0, 0], [0, 1, 1], [0, 0, 1]]);
 });
 
-Deno.test("computeMetrics() uses the given kNN predictions for GAP and per-class accuracy", () => {
-  const knn = knnPredict({
+Deno.test("computeMetrics() uses the given kNN predictions for GAP and per-class accuracy", async () => {
+  const knn = await knnPredict({
     queries: new Float32Array([1, 0, 0, 1, 1, 1]),
     train: new Float32Array([1, 0.1, 0.1, 1]),
     trainLabels: [0, 1],

@@ -31,19 +31,19 @@ function close(actual: ArrayLike<number>, expected: number[], what: string) {
   }
 }
 
-Deno.test("knnPredict() finds the cosine neighbours of the toy set", () => {
-  const result = knnPredict(TOY);
+Deno.test("knnPredict() finds the cosine neighbours of the toy set", async () => {
+  const result = await knnPredict(TOY);
   assert.equal(result.k, 3);
   assert.deepEqual([...result.neighbours.subarray(0, 6)], [0, 1, 2, 3, 2, 1]);
   close(result.similarities.subarray(0, 6), [1, 0.8, 0.6, 1, 0.8, 0.6], "sims");
 });
 
-Deno.test("knnPredict() votes by majority, sum and max as documented", () => {
-  const majority = knnPredict({ ...TOY, voting: "majority" });
+Deno.test("knnPredict() votes by majority, sum and max as documented", async () => {
+  const majority = await knnPredict({ ...TOY, voting: "majority" });
   assert.deepEqual([...majority.label.subarray(0, 2)], [1, 1]);
   close(majority.confidence.subarray(0, 2), [2 / 3, 2 / 3], "majority");
 
-  const sum = knnPredict({ ...TOY, voting: "sum" });
+  const sum = await knnPredict({ ...TOY, voting: "sum" });
   assert.deepEqual([...sum.label.subarray(0, 2)], [1, 1]);
   close(sum.confidence.subarray(0, 2), [1.4 / 3, 1.4 / 3], "sum");
   // q0: c0 1/3, c1 1.4/3, c2 unvoted: -3 + its best similarity (t3: 0).
@@ -51,21 +51,21 @@ Deno.test("knnPredict() votes by majority, sum and max as documented", () => {
   // q1: c0 unvoted, best similarity 0 (t0) → -3.
   close(sum.scores!.subarray(3, 6), [-3, 1.4 / 3, 1 / 3], "sum scores q1");
 
-  const max = knnPredict({ ...TOY, voting: "max" });
+  const max = await knnPredict({ ...TOY, voting: "max" });
   assert.deepEqual([...max.label.subarray(0, 2)], [0, 2]);
   close(max.confidence.subarray(0, 2), [1, 1], "max");
 });
 
-Deno.test("knnPredict() breaks similarity ties by train index and vote ties by class index", () => {
-  const result = knnPredict({ ...TOY, k: 2, voting: "majority" });
+Deno.test("knnPredict() breaks similarity ties by train index and vote ties by class index", async () => {
+  const result = await knnPredict({ ...TOY, k: 2, voting: "majority" });
   assert.deepEqual([...result.neighbours.subarray(4, 6)], [0, 4]);
   // c0 and c2 get one vote each: the lower class index wins.
   assert.equal(result.label[2], 0);
   assert.equal(result.confidence[2], 0.5);
 });
 
-Deno.test("knnPredict() caps k at the train size and treats a zero query as similarity 0", () => {
-  const result = knnPredict({
+Deno.test("knnPredict() caps k at the train size and treats a zero query as similarity 0", async () => {
+  const result = await knnPredict({
     ...TOY,
     queries: new Float32Array([0, 0]),
     k: 50,
@@ -77,10 +77,10 @@ Deno.test("knnPredict() caps k at the train size and treats a zero query as simi
   assert.equal(result.label[0], 1); // c1 and c2 both get 2/5; c1 is lower
 });
 
-Deno.test("knnPredict() ranks unvoted classes by their nearest train row in the scores", () => {
+Deno.test("knnPredict() ranks unvoted classes by their nearest train row in the scores", async () => {
   // One query, one neighbour (k = 1), four classes at decreasing similarity.
   const train = new Float32Array([1, 0, 0.9, 0.1, 0.5, 0.5, 0, 1]);
-  const result = knnPredict({
+  const result = await knnPredict({
     queries: new Float32Array([1, 0]),
     train,
     trainLabels: [3, 1, 2, 0],
@@ -99,7 +99,7 @@ Deno.test("knnPredict() ranks unvoted classes by their nearest train row in the 
   );
 });
 
-Deno.test("knnPredict() equals a brute-force search for every chunk size", () => {
+Deno.test("knnPredict() equals a brute-force search for every chunk size", async () => {
   const rng = keyedRandom(3, "knn");
   const [n, t, dim, classes, k] = [37, 101, 7, 9, 6];
   // Integer coordinates so that exact similarity ties occur.
@@ -125,7 +125,7 @@ Deno.test("knnPredict() equals a brute-force search for every chunk size", () =>
     );
     expected.push(order.slice(0, k));
   }
-  const reference = knnPredict({
+  const reference = await knnPredict({
     queries,
     train,
     trainLabels,
@@ -139,7 +139,7 @@ Deno.test("knnPredict() equals a brute-force search for every chunk size", () =>
     assert.deepEqual(got, expected[q], `query ${q}`);
   }
   for (const chunkSize of [3, 4, 5, 32, 100]) {
-    const other = knnPredict({
+    const other = await knnPredict({
       queries,
       train,
       trainLabels,
@@ -152,30 +152,51 @@ Deno.test("knnPredict() equals a brute-force search for every chunk size", () =>
   }
 });
 
-Deno.test("knnPredict() rejects bad input with a clear message", () => {
-  assert.throws(
+Deno.test("knnPredict() rejects bad input with a clear message", async () => {
+  await assert.rejects(
     () => knnPredict({ ...TOY, queries: new Float32Array([1, NaN]) }),
     (e) =>
       e instanceof MetricsError && e.at.input === "queries" &&
       /value "NaN" in row "0", column "1"/.test(e.message),
   );
-  assert.throws(
+  await assert.rejects(
     () => knnPredict({ ...TOY, trainLabels: [0, 1, 1, 2, 3] }),
     /trainLabels\[4\] is "3", outside \[0, 3\)/,
   );
-  assert.throws(
+  await assert.rejects(
     () => knnPredict({ ...TOY, train: new Float32Array(0), trainLabels: [] }),
     /the train set is empty/,
   );
-  assert.throws(
+  await assert.rejects(
     () => knnPredict({ ...TOY, queries: new Float32Array(3) }),
     /queries has "3" values, not a multiple of dim "2"/,
   );
-  assert.throws(() => knnPredict({ ...TOY, k: 0 }), /k is "0"/);
-  assert.throws(
+  await assert.rejects(() => knnPredict({ ...TOY, k: 0 }), /k is "0"/);
+  await assert.rejects(
+    () => knnPredict({ ...TOY, threads: 0 }),
+    /threads is "0"/,
+  );
+  await assert.rejects(
     () => knnPredict({ ...TOY, voting: "mode" as "max" }),
     (e: Error) =>
       /voting is "mode"/.test(e.message) &&
       /majority, sum, max/.test((e as MetricsError).hint ?? ""),
   );
+});
+
+Deno.test("knnPredict() gives the same answer on one thread and split over Workers", async () => {
+  const rng = keyedRandom(8, "knn threads");
+  const [n, t, dim, classes] = [200, 20000, 100, 50]; // big enough to start a Worker
+  const queries = Float32Array.from(
+    { length: n * dim },
+    () => rng.next() - 0.5,
+  );
+  const train = Float32Array.from({ length: t * dim }, () => rng.next() - 0.5);
+  const trainLabels = Array.from({ length: t }, () => rng.int(classes));
+  const options = { queries, train, trainLabels, dim, classes, k: 10 };
+  const one = await knnPredict({ ...options, threads: 1 });
+  const two = await knnPredict({ ...options, threads: 2 });
+  const three = await knnPredict({ ...options, threads: 3, chunkSize: 7 });
+  assert.deepEqual(two, one);
+  assert.deepEqual(three, one);
 });

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { makeToyProject, removeToy, runToy } from "../_toy_project.ts";
+import {
+  makeToyProject,
+  removeToy,
+  runToy,
+  SYSTEM_LIBRARIES,
+} from "../_toy_project.ts";
 import {
   type RunReporter,
   SILENT_REPORTER,
@@ -83,6 +88,30 @@ for (const confine of ["auto", "never"] as const) {
       );
       assert.match(error.hint ?? "", /stages\.snoop\.permissions\.write/);
       assert.deepStrictEqual(await exists(target), false);
+    } finally {
+      await removeToy(dir);
+    }
+  });
+
+  Deno.test(`sandbox (${label}): a system library declared by absolute path loads; another is denied`, async () => {
+    const dir = await makeToyProject();
+    const [declared, other] = SYSTEM_LIBRARIES;
+    try {
+      await Deno.writeTextFile(
+        `${dir}/pipeline.yaml`,
+        `name: syslib\nstages:\n  load:\n    uses: ./syslib.ts\n    with: { lib: "${declared}" }\n`,
+      );
+      const summary = await runToy(dir, { confine });
+      assert.deepStrictEqual(summary.stages[0].outcome.state, "ran");
+      await Deno.writeTextFile(
+        `${dir}/pipeline.yaml`,
+        `name: syslib\nstages:\n  load:\n    uses: ./syslib.ts\n    with: { lib: "${other}" }\n`,
+      );
+      const error = failure(await runToy(dir, { confine }));
+      assert.match(
+        error.message,
+        new RegExp(`was denied loading native code from "${other}"`),
+      );
     } finally {
       await removeToy(dir);
     }

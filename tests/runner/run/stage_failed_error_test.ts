@@ -80,7 +80,7 @@ Deno.test("explainStageFailure() recognises the trainer's exhausted wasm heap as
   assert.match(hint!, /batch_size/);
 });
 
-Deno.test("explainStageFailure() says the ffi permission takes npm package names", () => {
+Deno.test("explainStageFailure() says the ffi permission takes npm package names or system library paths", () => {
   const { message, hint } = explainStageFailure("train", {
     code: 1,
     signal: null,
@@ -94,7 +94,7 @@ Deno.test("explainStageFailure() says the ffi permission takes npm package names
   );
   assert.match(
     hint!,
-    /declare its npm package \(a package name such as "@img\/sharp-linux-x64", not a path\) under stages\.train\.permissions\.ffi/,
+    /declare its npm package \(a package name such as "@img\/sharp-linux-x64"\) or, for a system library, its absolute path under \/usr\/lib or \/lib .* under stages\.train\.permissions\.ffi/,
   );
 });
 

@@ -172,7 +172,7 @@ async function makeRun(spec: RunSpec, grid: Uint8Array) {
   }
   const ks = [1, 10, 100, 1000];
   const names = spec.names;
-  const knn = knnPredict({
+  const knn = await knnPredict({
     queries: q,
     train: new Float32Array(train),
     trainLabels,

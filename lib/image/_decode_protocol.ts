@@ -1,0 +1,87 @@
+/**
+ * Messages between the decode pool and its workers. Private to lib/image.
+ *
+ * @module
+ */
+import type { FastJpegDecoder, FastSquareRequest } from "./_fast_jpeg.ts";
+import {
+  normalizationTable,
+  type PixelImage,
+  writeNormalized,
+} from "./normalize.ts";
+
+/** One square crop to decode; `bytes` is transferred. */
+export interface DecodeRequest {
+  /** Matches the reply. */
+  id: number;
+  /** The encoded image (its own buffer). */
+  bytes: Uint8Array;
+  /** What to decode. */
+  request: FastSquareRequest;
+  /** Answer with normalised float32 RGB instead of uint8 pixels. */
+  normalise: boolean;
+}
+
+/** A worker's answer. */
+export type DecodeReply =
+  | { id: number; kind: "floats"; floats: Float32Array }
+  | { id: number; kind: "pixels"; image: PixelImage }
+  /** Not for the fast path: decode these bytes with sharp. */
+  | { id: number; kind: "sharp"; bytes: Uint8Array }
+  | { id: number; kind: "error"; message: string };
+
+/** Answers requests with one decoder, in the calling thread: what a worker runs. */
+export class LocalDecoder {
+  readonly #decoder: FastJpegDecoder | undefined;
+  readonly #table = normalizationTable();
+
+  /** Over `decoder`; without one, every request is sharp's. */
+  constructor(decoder: FastJpegDecoder | undefined) {
+    this.#decoder = decoder;
+  }
+
+  /** The reply to one request (`bytes` is handed back when sharp must decode it). */
+  run(
+    bytes: Uint8Array,
+    request: FastSquareRequest,
+    normalise: boolean,
+    id = 0,
+  ): DecodeReply {
+    try {
+      const image = this.#decoder?.decodeSquare(bytes, request);
+      if (image === undefined) return { id, kind: "sharp", bytes };
+      if (!normalise) return { id, kind: "pixels", image };
+      const size = request.size;
+      const floats = new Float32Array(size * size * 3);
+      writeNormalized(
+        floats,
+        0,
+        image,
+        { left: 0, top: 0, side: size },
+        this.#table,
+      );
+      return { id, kind: "floats", floats };
+    } catch (error) {
+      return { id, kind: "error", message: (error as Error).message };
+    }
+  }
+
+  /** Frees the decoder. */
+  close(): void {
+    this.#decoder?.close();
+  }
+}
+
+/** The buffers of a reply that can be transferred instead of copied. */
+export function replyBuffers(reply: DecodeReply): ArrayBuffer[] {
+  switch (reply.kind) {
+    case "floats":
+      return [reply.floats.buffer as ArrayBuffer];
+    case "pixels":
+      return [reply.image.data.buffer as ArrayBuffer];
+    case "sharp":
+      return [reply.bytes.buffer as ArrayBuffer];
+    case "error":
+      return [];
+  }
+}
