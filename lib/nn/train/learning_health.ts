@@ -78,8 +78,13 @@ export function learningHealth(
         }. With ArcFace from scratch this is the margin growing faster than the model can follow, often with GeM pooling or an embedding neck: try a longer train.margin_warmup ramp_epochs, a smaller model.head.arcface.m, a lower train.lr.max, pooling: avg without a neck, or model.head: { softmax: {} }. The loss may still fall while this happens: train.monitor: holdout_top1 keeps the checkpoint from before it`,
     });
   }
+  // While a margin warm-up ramps, each epoch's loss is taken with a larger
+  // margin than the last, so a loss that does not fall says nothing then.
+  const marginSteady = recent.every((r) =>
+    (r.marginScale ?? 1) === (first.marginScale ?? 1)
+  );
   if (
-    !collapsed && learned < 0.5 && first.loss > 0 &&
+    !collapsed && marginSteady && learned < 0.5 && first.loss > 0 &&
     (first.loss - last.loss) / first.loss < 0.01 &&
     history.length > HEALTH_WINDOW
   ) {

@@ -37,6 +37,15 @@ Deno.test("learningHealth() warns about a loss plateau before learning, and abou
   const flat = [1, 2, 3, 4].map((n) => epoch(n, 10.6 - n * 0.001, 0.2));
   const kinds = learningHealth(flat, 300).map((w) => w.kind);
   assert.deepEqual(kinds, ["plateau"]);
+  // A loss that rises while a margin warm-up ramps (the landmark recipe's
+  // first epochs) is not a plateau; the same losses at a steady margin are.
+  const rising = [8.2, 9.2, 10.4, 11.3].map((loss, i) =>
+    epoch(i + 1, loss, 0.02)
+  );
+  const ramping = rising.map((r, i) => ({ ...r, marginScale: 0.1 * (i + 1) }));
+  assert.deepEqual(learningHealth(ramping, 316), []);
+  const steady = rising.map((r) => ({ ...r, marginScale: 1 }));
+  assert.deepEqual(learningHealth(steady, 316).map((w) => w.kind), ["plateau"]);
   const overfitting = [
     epoch(1, 3, 0.5, 0.40),
     epoch(2, 2, 0.7, 0.38),
