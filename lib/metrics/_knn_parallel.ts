@@ -13,6 +13,7 @@ import {
   type KnnShareOutput,
   newResults,
   searchBlocks,
+  type WorkerJob,
 } from "./_knn_search.ts";
 
 /** Multiply-adds below which one thread is faster than starting a Worker (~20 ms of work). */
@@ -22,13 +23,6 @@ const MIN_PARALLEL_WORK = 4e8;
 export interface ParallelSearchInput extends KnnShareInput {
   /** Threads to use at most (the calling one included). */
   threads: number;
-}
-
-/** A Worker's job: the inputs and results on SharedArrayBuffers, and the block counter. */
-export interface WorkerJob {
-  input: KnnShareInput;
-  out: KnnShareOutput;
-  counter: Int32Array;
 }
 
 /** Searches all queries on up to `threads` threads. */

@@ -54,6 +54,16 @@ export interface KnnShareOutput {
   classBest: Float32Array;
 }
 
+/** A Worker's job: the inputs and results on SharedArrayBuffers, and the block counter. */
+export interface WorkerJob {
+  /** What to search. */
+  input: KnnShareInput;
+  /** Where to write the answers. */
+  out: KnnShareOutput;
+  /** The next block to claim, shared by all threads. */
+  counter: Int32Array;
+}
+
 /** Plan field indices, in the order of `KnnPlan` in knn_kernels.c. */
 const FIELDS = [
   "dim",

@@ -6,8 +6,7 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import type { WorkerJob } from "./_knn_parallel.ts";
-import { blockClaimer, searchBlocks } from "./_knn_search.ts";
+import { blockClaimer, searchBlocks, type WorkerJob } from "./_knn_search.ts";
 
 self.onmessage = (event: MessageEvent<WorkerJob>) => {
   const { input, out, counter } = event.data;
