@@ -10,6 +10,7 @@
 import {
   type DecodeReply,
   type DecodeRequest,
+  type DecodeTarget,
   LocalDecoder,
 } from "./_decode_protocol.ts";
 import { FastJpegDecoder, type FastSquareRequest } from "./_fast_jpeg.ts";
@@ -56,14 +57,39 @@ export class DecodePool {
     return new DecodePool(size);
   }
 
-  /** Decodes one square crop in a worker; `bytes` is copied. */
+  /**
+   * Whether {@linkcode run} can write into `out` from a worker: a pool of
+   * workers needs a batch on a SharedArrayBuffer; this thread takes any.
+   */
+  canWriteInto(out: Float32Array): boolean {
+    return !this.needsSharedBatches || out.buffer instanceof SharedArrayBuffer;
+  }
+
+  /** Whether batches should be on a SharedArrayBuffer (workers decode). */
+  get needsSharedBatches(): boolean {
+    return this.#local === undefined;
+  }
+
+  /**
+   * Decodes one square crop in a worker; `bytes` is copied. With `into`
+   * (see {@linkcode canWriteInto}), the normalised floats go straight
+   * there and the reply is "written": no copy of the image crosses threads.
+   */
   run(
     bytes: Uint8Array,
     request: FastSquareRequest,
     normalise: boolean,
+    into?: DecodeTarget,
   ): Promise<DecodeReply> {
+    if (into !== undefined && !this.canWriteInto(into.out)) {
+      throw new TypeError(
+        "Cannot decode into a batch that is not on a SharedArrayBuffer from a worker",
+      );
+    }
     if (this.#local) {
-      return Promise.resolve(this.#local.run(bytes, request, normalise));
+      return Promise.resolve(
+        this.#local.run(bytes, request, normalise, 0, into),
+      );
     }
     if (this.#idle !== undefined) {
       clearTimeout(this.#idle);
@@ -77,6 +103,7 @@ export class DecodePool {
       bytes: bytes.slice(),
       request,
       normalise,
+      ...(into === undefined ? {} : { into }),
     };
     slot.pending++;
     return new Promise<DecodeReply>((resolve, reject) => {

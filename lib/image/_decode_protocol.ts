@@ -20,11 +20,23 @@ export interface DecodeRequest {
   request: FastSquareRequest;
   /** Answer with normalised float32 RGB instead of uint8 pixels. */
   normalise: boolean;
+  /** Where to write the normalised floats instead of answering with them (a batch on a SharedArrayBuffer, for a worker). */
+  into?: DecodeTarget;
+}
+
+/** A place in a batch for one image's normalised floats. */
+export interface DecodeTarget {
+  /** The batch. */
+  out: Float32Array;
+  /** The image's first float in it. */
+  at: number;
 }
 
 /** A worker's answer. */
 export type DecodeReply =
   | { id: number; kind: "floats"; floats: Float32Array }
+  /** The normalised floats are in the request's `into`. */
+  | { id: number; kind: "written" }
   | { id: number; kind: "pixels"; image: PixelImage }
   /** Not for the fast path: decode these bytes with sharp. */
   | { id: number; kind: "sharp"; bytes: Uint8Array }
@@ -46,20 +58,20 @@ export class LocalDecoder {
     request: FastSquareRequest,
     normalise: boolean,
     id = 0,
+    into?: DecodeTarget,
   ): DecodeReply {
     try {
       const image = this.#decoder?.decodeSquare(bytes, request);
       if (image === undefined) return { id, kind: "sharp", bytes };
       if (!normalise) return { id, kind: "pixels", image };
       const size = request.size;
+      const square = { left: 0, top: 0, side: size };
+      if (into) {
+        writeNormalized(into.out, into.at, image, square, this.#table);
+        return { id, kind: "written" };
+      }
       const floats = new Float32Array(size * size * 3);
-      writeNormalized(
-        floats,
-        0,
-        image,
-        { left: 0, top: 0, side: size },
-        this.#table,
-      );
+      writeNormalized(floats, 0, image, square, this.#table);
       return { id, kind: "floats", floats };
     } catch (error) {
       return { id, kind: "error", message: (error as Error).message };
@@ -81,6 +93,7 @@ export function replyBuffers(reply: DecodeReply): ArrayBuffer[] {
       return [reply.image.data.buffer as ArrayBuffer];
     case "sharp":
       return [reply.bytes.buffer as ArrayBuffer];
+    case "written":
     case "error":
       return [];
   }

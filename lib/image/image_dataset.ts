@@ -19,6 +19,7 @@ import {
 import { keyedRandom } from "../random/keyed_random.ts";
 import { decodeExample } from "../tfrecord/example.ts";
 import { DecodePool } from "./_decode_pool.ts";
+import type { DecodeTarget } from "./_decode_protocol.ts";
 import { Limiter, mapInOrder } from "./_in_flight.ts";
 import { ShardFiles } from "./_shard_files.ts";
 import type {
@@ -296,9 +297,9 @@ class Dataset implements ImageDataset {
         Math.min((step + 1) * batchSize, order.length),
       );
       const images = options.reuseBuffers
-        ? (pool.pop() ?? new Float32Array(batchSize * per))
+        ? (pool.pop() ?? this.#newImages(batchSize * per))
           .subarray(0, records.length * per)
-        : new Float32Array(records.length * per);
+        : this.#newImages(records.length * per);
       return this.#assemble(step, records, images, mode, epoch, seed, limiter);
     };
     // `prefetch` batches are assembled while the consumer holds one.
@@ -315,6 +316,16 @@ class Dataset implements ImageDataset {
         pool.push(new Float32Array(batch.images.buffer));
       }
     }
+  }
+
+  /**
+   * A batch's floats; on a SharedArrayBuffer where decode workers run, so
+   * they write each image straight into it.
+   */
+  #newImages(length: number): Float32Array {
+    return this.#pool?.needsSharedBatches
+      ? new Float32Array(new SharedArrayBuffer(length * 4))
+      : new Float32Array(length);
   }
 
   async #assemble(
@@ -374,7 +385,16 @@ class Dataset implements ImageDataset {
           return;
         }
         if (this.#pool) {
-          const reply = await this.#decodeFast(data, id, placement(), !augment);
+          const reply = await this.#decodeFast(
+            data,
+            id,
+            placement(),
+            !augment,
+            augment || !this.#pool.canWriteInto(images)
+              ? undefined
+              : { out: images, at: k * per },
+          );
+          if (reply?.kind === "written") return;
           if (reply?.kind === "floats") {
             return images.set(reply.floats, k * per);
           }
@@ -401,6 +421,7 @@ class Dataset implements ImageDataset {
     id: number,
     placement: ReturnType<typeof keyedRandom> | "center",
     normalise: boolean,
+    into?: DecodeTarget,
   ) {
     const index = this.#index;
     let bytes;
@@ -412,14 +433,19 @@ class Dataset implements ImageDataset {
       return undefined; // sharp's path reports it
     }
     const width = index.width[id], height = index.height[id];
-    return await this.#pool!.run(bytes, {
-      width,
-      height,
-      crop: squareCrop(width, height, placement),
-      size: this.imgSize,
-      kernel: this.#settings.kernel,
-      grey: index.channels[id] <= 2,
-    }, normalise);
+    return await this.#pool!.run(
+      bytes,
+      {
+        width,
+        height,
+        crop: squareCrop(width, height, placement),
+        size: this.imgSize,
+        kernel: this.#settings.kernel,
+        grey: index.channels[id] <= 2,
+      },
+      normalise,
+      into,
+    );
   }
 
   async #decodeStream(

@@ -72,6 +72,77 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "DecodePool writes normalised floats straight into a shared batch, at the image's offset, as it would answer them",
+  ignore: missing !== undefined,
+  async fn() {
+    const size = 24, per = size * size * 3;
+    const request = (w: number, h: number) => ({
+      width: w,
+      height: h,
+      crop: squareCrop(w, h, "center"),
+      size,
+      kernel: "linear" as const,
+      grey: false,
+    });
+    const images = await Promise.all(
+      [60, 72].map((w) => makeImage("jpeg", w, 44)),
+    );
+    const workers = DecodePool.open(2)!;
+    const local = DecodePool.open(1)!;
+    try {
+      assert.ok(workers.needsSharedBatches && !local.needsSharedBatches);
+      const answers = await Promise.all(
+        images.map((bytes, k) =>
+          workers.run(bytes, request([60, 72][k], 44), true)
+        ),
+      );
+      for (const pool of [workers, local]) {
+        const batch = new Float32Array(
+          new SharedArrayBuffer((2 * per + 5) * 4),
+        ).fill(-9);
+        const replies = await Promise.all(
+          images.map((bytes, k) =>
+            pool.run(bytes, request([60, 72][k], 44), true, {
+              out: batch,
+              at: 5 + k * per,
+            })
+          ),
+        );
+        assert.deepEqual(replies.map((r) => r.kind), ["written", "written"]);
+        assert.deepEqual(Array.from(batch.subarray(0, 5)), [
+          -9,
+          -9,
+          -9,
+          -9,
+          -9,
+        ]);
+        answers.forEach((answer, k) => {
+          assert.equal(answer.kind, "floats");
+          assert.deepEqual(
+            batch.subarray(5 + k * per, 5 + (k + 1) * per),
+            (answer as { floats: Float32Array }).floats,
+          );
+        });
+      }
+      // A worker cannot write into memory this thread does not share.
+      assert.ok(!workers.canWriteInto(new Float32Array(per)));
+      assert.throws(
+        () =>
+          workers.run(images[0], request(60, 44), true, {
+            out: new Float32Array(per),
+            at: 0,
+          }),
+        /not on a SharedArrayBuffer/,
+      );
+    } finally {
+      workers.close();
+      local.close();
+    }
+  },
+});
+
+Deno.test({
   name: "DecodePool.close() rejects what is still waiting",
   ignore: missing !== undefined,
   async fn() {
