@@ -72,13 +72,13 @@ export class DecodePool {
 
   /**
    * Decodes one square crop in a worker; `bytes` is copied. With `into`
-   * (see {@linkcode canWriteInto}), the normalised floats go straight
-   * there and the reply is "written": no copy of the image crosses threads.
+   * (see {@linkcode canWriteInto}), its normalised floats go straight there
+   * and the reply is "written" (no copy of the image crosses threads);
+   * without, the reply holds its uint8 pixels.
    */
   run(
     bytes: Uint8Array,
     request: FastSquareRequest,
-    normalise: boolean,
     into?: DecodeTarget,
   ): Promise<DecodeReply> {
     if (into !== undefined && !this.canWriteInto(into.out)) {
@@ -88,7 +88,7 @@ export class DecodePool {
     }
     if (this.#local) {
       return Promise.resolve(
-        this.#local.run(bytes, request, normalise, 0, into),
+        this.#local.run(bytes, request, 0, into),
       );
     }
     if (this.#idle !== undefined) {
@@ -102,7 +102,6 @@ export class DecodePool {
       id,
       bytes: bytes.slice(),
       request,
-      normalise,
       ...(into === undefined ? {} : { into }),
     };
     slot.pending++;

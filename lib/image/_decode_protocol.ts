@@ -18,9 +18,7 @@ export interface DecodeRequest {
   bytes: Uint8Array;
   /** What to decode. */
   request: FastSquareRequest;
-  /** Answer with normalised float32 RGB instead of uint8 pixels. */
-  normalise: boolean;
-  /** Where to write the normalised floats instead of answering with them (a batch on a SharedArrayBuffer, for a worker). */
+  /** Where to write normalised float32 RGB (a batch; on a SharedArrayBuffer for a worker); without it, the answer is uint8 pixels. */
   into?: DecodeTarget;
 }
 
@@ -34,7 +32,6 @@ export interface DecodeTarget {
 
 /** A worker's answer. */
 export type DecodeReply =
-  | { id: number; kind: "floats"; floats: Float32Array }
   /** The normalised floats are in the request's `into`. */
   | { id: number; kind: "written" }
   | { id: number; kind: "pixels"; image: PixelImage }
@@ -56,23 +53,16 @@ export class LocalDecoder {
   run(
     bytes: Uint8Array,
     request: FastSquareRequest,
-    normalise: boolean,
     id = 0,
     into?: DecodeTarget,
   ): DecodeReply {
     try {
       const image = this.#decoder?.decodeSquare(bytes, request);
       if (image === undefined) return { id, kind: "sharp", bytes };
-      if (!normalise) return { id, kind: "pixels", image };
-      const size = request.size;
-      const square = { left: 0, top: 0, side: size };
-      if (into) {
-        writeNormalized(into.out, into.at, image, square, this.#table);
-        return { id, kind: "written" };
-      }
-      const floats = new Float32Array(size * size * 3);
-      writeNormalized(floats, 0, image, square, this.#table);
-      return { id, kind: "floats", floats };
+      if (into === undefined) return { id, kind: "pixels", image };
+      const square = { left: 0, top: 0, side: request.size };
+      writeNormalized(into.out, into.at, image, square, this.#table);
+      return { id, kind: "written" };
     } catch (error) {
       return { id, kind: "error", message: (error as Error).message };
     }
@@ -87,8 +77,6 @@ export class LocalDecoder {
 /** The buffers of a reply that can be transferred instead of copied. */
 export function replyBuffers(reply: DecodeReply): ArrayBuffer[] {
   switch (reply.kind) {
-    case "floats":
-      return [reply.floats.buffer as ArrayBuffer];
     case "pixels":
       return [reply.image.data.buffer as ArrayBuffer];
     case "sharp":

@@ -18,8 +18,8 @@ import { FastJpegDecoder } from "./_fast_jpeg.ts";
 function serve(): void {
   const local = new LocalDecoder(FastJpegDecoder.open());
   self.onmessage = (event: MessageEvent<DecodeRequest>) => {
-    const { id, bytes, request, normalise, into } = event.data;
-    const reply = local.run(bytes, request, normalise, id, into);
+    const { id, bytes, request, into } = event.data;
+    const reply = local.run(bytes, request, id, into);
     self.postMessage(reply, replyBuffers(reply));
   };
 }

@@ -389,15 +389,9 @@ class Dataset implements ImageDataset {
             data,
             id,
             placement(),
-            !augment,
-            augment || !this.#pool.canWriteInto(images)
-              ? undefined
-              : { out: images, at: k * per },
+            augment ? undefined : { out: images, at: k * per },
           );
           if (reply?.kind === "written") return;
-          if (reply?.kind === "floats") {
-            return images.set(reply.floats, k * per);
-          }
           if (reply?.kind === "pixels") {
             return write(reply.image, { left: 0, top: 0, side: s });
           }
@@ -420,7 +414,6 @@ class Dataset implements ImageDataset {
     data: Uint8Array,
     id: number,
     placement: ReturnType<typeof keyedRandom> | "center",
-    normalise: boolean,
     into?: DecodeTarget,
   ) {
     const index = this.#index;
@@ -443,7 +436,6 @@ class Dataset implements ImageDataset {
         kernel: this.#settings.kernel,
         grey: index.channels[id] <= 2,
       },
-      normalise,
       into,
     );
   }

@@ -2,6 +2,11 @@ import assert from "node:assert/strict";
 import { DecodePool } from "../../../lib/image/_decode_pool.ts";
 import type { DecodeReply } from "../../../lib/image/_decode_protocol.ts";
 import { squareCrop } from "../../../lib/image/square_crop.ts";
+import {
+  normalizationTable,
+  type PixelImage,
+  writeNormalized,
+} from "../../../lib/image/normalize.ts";
 import { type ImageKind, makeImage } from "../../testdata/image_fixtures.ts";
 
 const missing = DecodePool.open(1) === undefined
@@ -11,23 +16,33 @@ if (missing) console.warn(`Skipping the decode pool tests: ${missing}`);
 
 const KINDS: ImageKind[] = ["jpeg", "grey-jpeg", "png", "cmyk-jpeg"];
 
+/** Each kind at two sizes: the replies, and with `normalise` each image's floats as written into a shared batch. */
 async function decodeAll(pool: DecodePool, normalise: boolean) {
   const replies: DecodeReply[] = [];
+  const floats: Float32Array[] = [];
   await Promise.all(KINDS.flatMap((kind, k) =>
     [40, 24].map(async (size, s) => {
       const [w, h] = [60 + 4 * k, 44];
       const bytes = await makeImage(kind, w, h);
-      replies[2 * k + s] = await pool.run(bytes, {
-        width: w,
-        height: h,
-        crop: squareCrop(w, h, "center"),
-        size,
-        kernel: "linear",
-        grey: kind === "grey-jpeg",
-      }, normalise);
+      const out = new Float32Array(
+        new SharedArrayBuffer(size * size * 3 * 4),
+      );
+      replies[2 * k + s] = await pool.run(
+        bytes,
+        {
+          width: w,
+          height: h,
+          crop: squareCrop(w, h, "center"),
+          size,
+          kernel: "linear",
+          grey: kind === "grey-jpeg",
+        },
+        normalise ? { out, at: 0 } : undefined,
+      );
+      floats[2 * k + s] = out;
     })
   ));
-  return replies.map(({ id: _, ...rest }) => rest);
+  return { replies: replies.map(({ id: _, ...rest }) => rest), floats };
 }
 
 Deno.test({
@@ -42,38 +57,25 @@ Deno.test({
       const there = await decodeAll(workers, normalise);
       local.close();
       workers.close();
-      assert.deepEqual(
-        there.map((r) => r.kind),
-        normalise
-          ? [
-            "floats",
-            "floats",
-            "floats",
-            "floats",
-            "sharp",
-            "sharp",
-            "sharp",
-            "sharp",
-          ]
-          : [
-            "pixels",
-            "pixels",
-            "pixels",
-            "pixels",
-            "sharp",
-            "sharp",
-            "sharp",
-            "sharp",
-          ],
+      const fast = normalise ? "written" : "pixels";
+      assert.deepEqual(there.replies.map((r) => r.kind), [
+        ...Array(4).fill(fast),
+        ...Array(4).fill("sharp"),
+      ]);
+      assert.deepEqual(there.replies, here.replies);
+      assert.deepEqual(there.floats, here.floats);
+      // Written floats are real pixels, not the batch's zeros.
+      assert.equal(
+        there.floats.slice(0, 4).every((f) => f.some((v) => v !== 0)),
+        normalise,
       );
-      assert.deepEqual(there, here);
     }
   },
 });
 
 Deno.test({
   name:
-    "DecodePool writes normalised floats straight into a shared batch, at the image's offset, as it would answer them",
+    "DecodePool writes normalised floats straight into a shared batch, at the image's offset, as its pixels normalise",
   ignore: missing !== undefined,
   async fn() {
     const size = 24, per = size * size * 3;
@@ -92,10 +94,22 @@ Deno.test({
     const local = DecodePool.open(1)!;
     try {
       assert.ok(workers.needsSharedBatches && !local.needsSharedBatches);
-      const answers = await Promise.all(
-        images.map((bytes, k) =>
-          workers.run(bytes, request([60, 72][k], 44), true)
-        ),
+      // The reference: the pixels answer, normalised here.
+      const table = normalizationTable();
+      const expected = await Promise.all(
+        images.map(async (bytes, k) => {
+          const reply = await local.run(bytes, request([60, 72][k], 44));
+          assert.equal(reply.kind, "pixels");
+          const floats = new Float32Array(per);
+          writeNormalized(
+            floats,
+            0,
+            (reply as { image: PixelImage }).image,
+            { left: 0, top: 0, side: size },
+            table,
+          );
+          return floats;
+        }),
       );
       for (const pool of [workers, local]) {
         const batch = new Float32Array(
@@ -103,7 +117,7 @@ Deno.test({
         ).fill(-9);
         const replies = await Promise.all(
           images.map((bytes, k) =>
-            pool.run(bytes, request([60, 72][k], 44), true, {
+            pool.run(bytes, request([60, 72][k], 44), {
               out: batch,
               at: 5 + k * per,
             })
@@ -117,19 +131,18 @@ Deno.test({
           -9,
           -9,
         ]);
-        answers.forEach((answer, k) => {
-          assert.equal(answer.kind, "floats");
+        expected.forEach((floats, k) =>
           assert.deepEqual(
             batch.subarray(5 + k * per, 5 + (k + 1) * per),
-            (answer as { floats: Float32Array }).floats,
-          );
-        });
+            floats,
+          )
+        );
       }
       // A worker cannot write into memory this thread does not share.
       assert.ok(!workers.canWriteInto(new Float32Array(per)));
       assert.throws(
         () =>
-          workers.run(images[0], request(60, 44), true, {
+          workers.run(images[0], request(60, 44), {
             out: new Float32Array(per),
             at: 0,
           }),
@@ -155,7 +168,7 @@ Deno.test({
       size: 16,
       kernel: "linear",
       grey: false,
-    }, true);
+    });
     pool.close();
     await assert.rejects(pending, /the decode pool was closed/);
   },
