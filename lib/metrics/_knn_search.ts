@@ -84,6 +84,7 @@ const FIELDS = [
   "inv_q",
   "qpack",
   "qnorm",
+  "qwide",
   "strip",
   "cand_val",
   "cand_pos",
@@ -94,7 +95,6 @@ const FIELDS = [
   "best_pos",
   "resc_val",
   "resc_idx",
-  "resc_cls",
   "out_idx",
   "out_sim",
   "out_class",
@@ -321,6 +321,7 @@ class SliceSearch {
     place("inv_q", n * 8);
     place("qpack", Math.ceil(qb / MR) * MR * dim * 4);
     place("qnorm", qb * dim * 4);
+    place("qwide", qb * dim * 8);
     place("strip", MR * tc * 4);
     place("cand_val", qb * cap * 4);
     place("cand_pos", qb * cap * 4);
@@ -329,9 +330,8 @@ class SliceSearch {
     place("select", cap * 4);
     place("best_val", qb * classes * 4);
     place("best_pos", qb * classes * 4);
-    place("resc_val", Math.max(cap, classes) * 8);
-    place("resc_idx", Math.max(cap, classes) * 4);
-    place("resc_cls", classes * 4);
+    place("resc_val", cap * 8);
+    place("resc_idx", cap * 4);
     place("out_idx", n * k * 4);
     place("out_sim", n * k * 8);
     place("out_class", n * classes * 4);
@@ -354,12 +354,14 @@ class SliceSearch {
         new Float32Array(buffer, planAt + 4 * i, 1)[0] = filterWindow(dim);
       } else plan[i] = values[field] ?? at[field]!;
     });
-    new Float32Array(buffer, at.traw, ts * dim).set(
-      input.train.subarray(t0 * dim, t1 * dim),
-    );
-    new Float64Array(buffer, at.inv_t, ts).set(
-      input.trainInverseNorms.subarray(t0, t1),
-    );
+    // Train rows and their norms in packed order: a class's rows lie together.
+    const traw = new Float32Array(buffer, at.traw, ts * dim);
+    const invT = new Float64Array(buffer, at.inv_t, ts);
+    for (let j = 0; j < ts; j++) {
+      const row = t0 + perm[j];
+      traw.set(input.train.subarray(row * dim, (row + 1) * dim), j * dim);
+      invT[j] = input.trainInverseNorms[row];
+    }
     new Int32Array(buffer, at.perm, ts).set(perm);
     new Int32Array(buffer, at.class_start, classes + 1).set(classStart);
     new Int32Array(buffer, at.class_of, ts).set(classOf);

@@ -48,8 +48,8 @@ typedef struct {
   int qb;                 /* queries per block */
   int cap;                /* candidate slots per query */
   f32 eps2;               /* the window, 2 EPS plus float32 rounding slack */
-  const f32* traw;        /* t x dim, train order */
-  const f64* inv_t;       /* t, 1/|row| (0 for a zero row) */
+  const f32* traw;        /* t x dim, packed order */
+  const f64* inv_t;       /* t, 1/|row| (0 for a zero row), packed order */
   f32* tpack;             /* ceil(t/NR) panels of dim x NR, packed order */
   const int* perm;        /* t: packed position -> train index */
   const int* class_start; /* classes + 1: first packed position of each class */
@@ -58,6 +58,7 @@ typedef struct {
   const f64* inv_q;       /* n */
   f32* qpack;             /* qb/MR panels of dim x MR */
   f32* qnorm;             /* qb x dim, normalised queries (ambiguity scans) */
+  f64* qwide;             /* qb x dim, the raw queries as float64 (class rescoring) */
   f32* strip;             /* MR x tc similarities of one chunk */
   f32* cand_val;          /* qb x cap */
   int* cand_pos;          /* qb x cap */
@@ -66,14 +67,16 @@ typedef struct {
   f32* select;            /* cap scratch for the k-th largest */
   f32* best_val;          /* qb x classes */
   int* best_pos;          /* qb x classes, -1 - pos when ambiguous */
-  f64* resc_val;          /* max(cap, classes) */
-  int* resc_idx;          /* max(cap, classes) */
-  int* resc_cls;          /* classes */
+  f64* resc_val;          /* cap */
+  int* resc_idx;          /* cap */
   int* out_idx;           /* n x k, train indices, nearest first */
   f64* out_sim;           /* n x k */
   f32* out_class;         /* n x classes */
   int* overflow;          /* n: 1 where the window held too many rows (caller rescans) */
 } KnnPlan;
+
+/* Two float32 values at p, as float64. */
+static inline v128_t widen2(const f32* p) { return wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(p)); }
 
 static inline v128_t madd(v128_t a, v128_t b, v128_t c) {
   return (v128_t)__builtin_wasm_relaxed_madd_f32x4((f32x4)a, (f32x4)b, (f32x4)c);
@@ -91,9 +94,8 @@ void knn_pack_train(KnnPlan* p) {
         for (int d = 0; d < dim; d++) panel[d * NR + jj] = 0.0f;
         continue;
       }
-      int row = p->perm[j];
-      const f32* src = p->traw + (long)row * dim;
-      f64 inv = p->inv_t[row];
+      const f32* src = p->traw + (long)j * dim;
+      f64 inv = p->inv_t[j];
       for (int d = 0; d < dim; d++) panel[d * NR + jj] = (f32)((f64)src[d] * inv);
     }
   }
@@ -130,6 +132,35 @@ static void exact_sim4(const KnnPlan* p, int q, const int* rows, f64* out) {
   out[1] = s1 * (iq * p->inv_t[rows[1]]);
   out[2] = s2 * (iq * p->inv_t[rows[2]]);
   out[3] = s3 * (iq * p->inv_t[rows[3]]);
+}
+
+/*
+ * (f32)exact_sim(p, q, row), fast: a SIMD float64 dot product (another
+ * summation order), and exact_sim itself only where a float32 rounding
+ * boundary lies within `margin` of it. Every order's sum is within
+ * gamma_dim * sum|a_i b_i| of the real dot product (float64 products of
+ * float32 values are exact), sum|a_i b_i| * (1/|q| * 1/|t|) <= 1 (Cauchy-
+ * Schwarz), and rounding to float32 is monotonic: when v - margin and
+ * v + margin round to the same float32, so does the sequential sum.
+ */
+static f32 class_sim(const KnnPlan* p, int b, int q, int row, f64 margin) {
+  const int dim = p->dim;
+  const f64* a = p->qwide + (long)b * dim;
+  const f32* t = p->traw + (long)row * dim;
+  v128_t s0 = wasm_f64x2_splat(0), s1 = s0, s2 = s0, s3 = s0;
+  int d = 0;
+  for (; d + 8 <= dim; d += 8) {
+    s0 = wasm_f64x2_add(s0, wasm_f64x2_mul(wasm_v128_load(a + d), widen2(t + d)));
+    s1 = wasm_f64x2_add(s1, wasm_f64x2_mul(wasm_v128_load(a + d + 2), widen2(t + d + 2)));
+    s2 = wasm_f64x2_add(s2, wasm_f64x2_mul(wasm_v128_load(a + d + 4), widen2(t + d + 4)));
+    s3 = wasm_f64x2_add(s3, wasm_f64x2_mul(wasm_v128_load(a + d + 6), widen2(t + d + 6)));
+  }
+  v128_t s4 = wasm_f64x2_add(wasm_f64x2_add(s0, s1), wasm_f64x2_add(s2, s3));
+  f64 s = wasm_f64x2_extract_lane(s4, 0) + wasm_f64x2_extract_lane(s4, 1);
+  for (; d < dim; d++) s += a[d] * (f64)t[d];
+  f64 v = s * (p->inv_q[q] * p->inv_t[row]);
+  f32 lo = (f32)(v - margin), hi = (f32)(v + margin);
+  return lo == hi ? lo : (f32)exact_sim(p, q, row);
 }
 
 /* Exact similarities of n rows against query q. */
@@ -360,9 +391,10 @@ static void finish_neighbours(KnnPlan* p, int b, int q) {
   f32 thr = kth_largest(val, n, k, p->select) - p->eps2;
   int m = 0;
   for (int i = 0; i < n; i++) {
-    if (val[i] >= thr) p->resc_idx[m++] = p->perm[pos[i]];
+    if (val[i] >= thr) p->resc_idx[m++] = pos[i];
   }
   exact_sims(p, q, p->resc_idx, m, p->resc_val);
+  for (int i = 0; i < m; i++) p->resc_idx[i] = p->perm[p->resc_idx[i]];
   sort_pairs(p->resc_val, p->resc_idx, m);
   for (int i = 0; i < k; i++) {
     p->out_idx[(long)q * k + i] = p->resc_idx[i];
@@ -370,47 +402,65 @@ static void finish_neighbours(KnnPlan* p, int b, int q) {
   }
 }
 
-/* The float32 similarity of normalised query slot b and packed row j (as the GEMM rounds the rows). */
-static f32 direct_sim(const KnnPlan* p, int b, int j) {
+/* The float32 similarities of normalised query slot b and the NR rows of packed panel pp, as the GEMM computes them. */
+static void panel_sims(const KnnPlan* p, int b, int pp, f32* out) {
   const int dim = p->dim;
   const f32* a = p->qnorm + (long)b * dim;
-  const f32* panel = p->tpack + (long)(j / NR) * dim * NR + j % NR;
-  f32 s = 0;
-  for (int d = 0; d < dim; d++) s += a[d] * panel[d * NR];
-  return s;
+  const f32* tp = p->tpack + (long)pp * dim * NR;
+  v128_t c0 = wasm_f32x4_splat(0), c1 = c0, c2 = c0;
+  for (int d = 0; d < dim; d++) {
+    v128_t x = wasm_v128_load32_splat(a + d);
+    c0 = madd(x, wasm_v128_load(tp), c0);
+    c1 = madd(x, wasm_v128_load(tp + 4), c1);
+    c2 = madd(x, wasm_v128_load(tp + 8), c2);
+    tp += NR;
+  }
+  wasm_v128_store(out, c0);
+  wasm_v128_store(out + 4, c1);
+  wasm_v128_store(out + 8, c2);
 }
 
-/* Each class's exact best similarity for query q (slot b), as float32. */
-static void finish_classes(KnnPlan* p, int b, int q) {
-  const int classes = p->classes;
-  const f32* best = p->best_val + (long)b * classes;
-  const int* where = p->best_pos + (long)b * classes;
-  f32* out = p->out_class + (long)q * classes;
-  int pending = 0; /* unambiguous classes: their one row, rescored together below */
-  for (int c = 0; c < classes; c++) {
-    if (p->class_start[c + 1] == p->class_start[c]) {
-      out[c] = -__builtin_inff();
-      continue;
+/* Class c's exact best for query q (slot b) when several of its rows were within the window: each rescored, in train order. */
+static f32 ambiguous_best(KnnPlan* p, int b, int q, int c) {
+  const f32 lo = p->best_val[(long)b * p->classes + c] - p->eps2;
+  f32* sims = p->strip; /* free after the chunks */
+  f64 top = -__builtin_inf();
+  const int start = p->class_start[c], end = p->class_start[c + 1];
+  for (int pp = start / NR; pp * NR < end; pp++) {
+    panel_sims(p, b, pp, sims);
+    for (int jj = 0; jj < NR; jj++) {
+      int j = pp * NR + jj;
+      if (j < start || j >= end || sims[jj] < lo) continue;
+      f64 s = exact_sim(p, q, j);
+      if (s > top) top = s;
     }
-    if (where[c] >= 0) {
-      p->resc_cls[pending] = c;
-      p->resc_idx[pending++] = p->perm[where[c]];
-      continue;
-    }
-    /* Ambiguous: rescore every row of the class within the window, in train order. */
-    f32 lo = best[c] - p->eps2;
-    f64 top = -__builtin_inf();
-    int any = 0;
-    for (int j = p->class_start[c]; j < p->class_start[c + 1]; j++) {
-      if (direct_sim(p, b, j) < lo) continue;
-      f64 s = exact_sim(p, q, p->perm[j]);
-      if (!any || s > top) top = s;
-      any = 1;
-    }
-    out[c] = (f32)top;
   }
-  exact_sims(p, q, p->resc_idx, pending, p->resc_val);
-  for (int i = 0; i < pending; i++) out[p->resc_cls[i]] = (f32)p->resc_val[i];
+  return (f32)top;
+}
+
+/*
+ * Each class's exact best similarity for the block's queries, as float32:
+ * class by class, so that the rows of one class stay in cache while every
+ * query of the block rescores its best of them.
+ */
+static void finish_classes(KnnPlan* p, int b0, int b1) {
+  const int classes = p->classes;
+  /* Twice class_sim's bound (2 gamma_dim plus the final roundings), for slack. */
+  const f64 margin = 2.0 * (2.0 * p->dim + 8.0) * 0x1p-53;
+  for (int c = 0; c < classes; c++) {
+    const int start = p->class_start[c], end = p->class_start[c + 1];
+    for (int b = 0; b < b1 - b0; b++) {
+      f32* out = p->out_class + (long)(b0 + b) * classes + c;
+      const int where = p->best_pos[(long)b * classes + c];
+      if (start == end) {
+        *out = -__builtin_inff();
+      } else if (where >= 0) {
+        *out = class_sim(p, b, b0 + b, where, margin);
+      } else {
+        *out = ambiguous_best(p, b, b0 + b, c);
+      }
+    }
+  }
 }
 
 /*
@@ -438,6 +488,7 @@ void knn_block_begin(KnnPlan* p, int b0, int b1) {
         f32 v = (f32)((f64)src[d] * inv);
         panel[d * MR + ii] = v;
         p->qnorm[(long)b * dim + d] = v;
+        p->qwide[(long)b * dim + d] = (f64)src[d];
       }
     }
   }
@@ -479,6 +530,6 @@ EXPORT(knn_block_end)
 void knn_block_end(KnnPlan* p, int b0, int b1) {
   for (int b = 0; b < b1 - b0; b++) {
     if (!p->overflow[b0 + b]) finish_neighbours(p, b, b0 + b);
-    if (p->classes > 0) finish_classes(p, b, b0 + b);
   }
+  finish_classes(p, b0, b1);
 }

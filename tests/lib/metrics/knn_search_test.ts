@@ -15,8 +15,12 @@ interface Case {
   dim: number;
   k: number;
   classes: number;
-  /** Values: uniform reals, small integers (exact ties), or the same few rows over and over. */
-  values: "real" | "int" | "duplicates";
+  /**
+   * Values: uniform reals, small integers (exact ties), the same few rows
+   * over and over, or rows whose similarity to the first query lies within
+   * 1e-15 of a point halfway between two float32 values.
+   */
+  values: "real" | "int" | "duplicates" | "midpoints";
   zeros?: boolean;
   blockSize?: number;
   sliceRows?: number;
@@ -99,6 +103,16 @@ const CASES: Case[] = [
     values: "int",
     sliceRows: 7,
   },
+  // Each class best is a hair from a float32 rounding boundary: the fast rescoring hands it to the exact one.
+  {
+    name: "class bests at float32 midpoints",
+    n: 3,
+    t: 12,
+    dim: 8,
+    k: 3,
+    classes: 12,
+    values: "midpoints",
+  },
   {
     name: "no classes",
     n: 10,
@@ -118,7 +132,10 @@ function data(c: Case) {
       () => c.values === "real" ? rng.next() * 2 - 1 : rng.int(5) - 2,
     );
   const queries = draw(c.n * c.dim);
-  const train = draw(c.t * c.dim);
+  const train = c.values === "midpoints"
+    ? midpointRows(c.t, c.dim, rng)
+    : draw(c.t * c.dim);
+  if (c.values === "midpoints") queries.fill(0, 0, c.dim)[0] = 1;
   if (c.values === "duplicates") {
     for (let r = 0; r < c.t; r++) {
       train.copyWithin(r * c.dim, (r % 4) * c.dim, (r % 4 + 1) * c.dim);
@@ -128,17 +145,46 @@ function data(c: Case) {
     train.fill(0, 0, 3 * c.dim);
     queries.fill(0, 0, c.dim);
   }
-  // With 40 classes only the even ones have rows.
+  // With 40 classes only the even ones have rows; at midpoints each row is a class.
   const labels = Int32Array.from(
     { length: c.t },
-    () =>
+    (_, row) =>
       c.classes === 0
         ? 0
         : c.classes === 40
         ? rng.int(20) * 2
+        : c.values === "midpoints"
+        ? row
         : rng.int(c.classes),
   );
   return { queries, train, labels };
+}
+
+/**
+ * `t` rows (x, 1, 0, …) whose similarity to (1, 0, …), x / |row| as the
+ * scan computes it, is within 1e-15 of a float32 rounding boundary.
+ */
+function midpointRows(
+  t: number,
+  dim: number,
+  rng: ReturnType<typeof keyedRandom>,
+): Float32Array {
+  const rows = new Float32Array(t * dim);
+  for (let found = 0; found < t;) {
+    const tries = new Float32Array(4096 * dim);
+    for (let r = 0; r < 4096; r++) {
+      tries[r * dim] = 0.001 + 0.001 * rng.next();
+      tries[r * dim + 1] = 1;
+    }
+    const inv = inverseNorms("train", tries, dim);
+    for (let r = 0; r < 4096 && found < t; r++) {
+      const v = tries[r * dim] * inv[r];
+      if (Math.fround(v - 1e-15) !== Math.fround(v + 1e-15)) {
+        rows.set(tries.subarray(r * dim, (r + 1) * dim), found++ * dim);
+      }
+    }
+  }
+  return rows;
 }
 
 for (const c of CASES) {
