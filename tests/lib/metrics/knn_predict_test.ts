@@ -186,12 +186,16 @@ Deno.test("knnPredict() rejects bad input with a clear message", async () => {
 
 Deno.test("knnPredict() gives the same answer on one thread and split over Workers", async () => {
   const rng = keyedRandom(8, "knn threads");
-  const [n, t, dim, classes] = [200, 20000, 100, 50]; // big enough to start a Worker
+  const [n, t, dim, classes] = [700, 20000, 100, 50]; // work for 3 threads
   const queries = Float32Array.from(
     { length: n * dim },
     () => rng.next() - 0.5,
   );
   const train = Float32Array.from({ length: t * dim }, () => rng.next() - 0.5);
+  // Copies of the first query all over the train rows: its neighbours tie across the threads' parts.
+  for (let row = 0; row < t; row += 1009) {
+    train.set(queries.subarray(0, dim), row * dim);
+  }
   const trainLabels = Array.from({ length: t }, () => rng.int(classes));
   const options = { queries, train, trainLabels, dim, classes, k: 10 };
   const one = await knnPredict({ ...options, threads: 1 });
