@@ -12,6 +12,15 @@ import { TRAIN_KERNELS_WASM_BASE64 } from "./_train_kernels_wasm.ts";
 /** Exports of lib/nn/kernels/wasm/train_kernels.c; pointers are heap byte offsets. */
 export interface SimdKernels {
   add_f32(dst: number, src: number, n: number): void;
+  matmul_f32(
+    a: number,
+    b: number,
+    c: number,
+    pack: number,
+    m: number,
+    k: number,
+    n: number,
+  ): void;
   transpose_f32(
     src: number,
     dst: number,

@@ -34,6 +34,7 @@ import {
   depthwiseBackpropInput,
 } from "./_wasm_depthwise_grads.ts";
 import { pointwiseForward } from "./_wasm_pointwise_conv.ts";
+import { gemm } from "./_wasm_gemm.ts";
 
 /** Marks kernel functions registered by this module, so registering twice is a no-op. */
 const OURS = Symbol.for("@arcface/pipeline/nn/wasm-training-kernel");
@@ -132,7 +133,7 @@ export function registerWasmTrainingKernels(): void {
   }
 }
 
-/** BatchMatMul that transposes operands physically, then runs XNNPACK's non-transposed path. */
+/** BatchMatMul that transposes operands physically, then runs the project's GEMM (or XNNPACK's non-transposed path where that is faster). */
 function batchMatMul(
   fast: (args: KernelArgs) => Info,
   a: Info,
@@ -149,7 +150,7 @@ function batchMatMul(
     return view(t, [...x.shape.slice(0, -2), cols, rows]);
   };
   const a2 = plain(a, attrs.transposeA), b2 = plain(b, attrs.transposeB);
-  const out = fast({
+  const out = gemm(backend, a2, b2) ?? fast({
     inputs: { a: a2, b: b2 },
     backend,
     attrs: { transposeA: false, transposeB: false },

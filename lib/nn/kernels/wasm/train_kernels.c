@@ -7,7 +7,7 @@
  * (build.sh checks the output for both). Loops are written so clang emits
  * wasm SIMD (f32x4) over the contiguous channel axis.
  *
- * Build: lib/nn/kernels/wasm/build.sh (clang + wasm-ld from Debian's clang-14/lld-14).
+ * Build: lib/nn/kernels/wasm/build.sh (clang-16 + wasm-ld-16 from Debian: relaxed SIMD).
  */
 #include <wasm_simd128.h>
 
@@ -465,5 +465,166 @@ void silu_grad_f32(const f32* dy, const f32* ds, const f32* x, const f32* s, f32
     f32 v = dy[i] * s[i] * (1.0f + x[i] * (1.0f - s[i]));
     if (ds) v += ds[i] * s[i] * (1.0f - s[i]);
     dx[i] = v;
+  }
+}
+
+/*
+ * C[M,N] = A[M,K] B[K,N], all row-major: a register-blocked GEMM with fused
+ * multiply-adds (relaxed SIMD: fused where the CPU has FMA). B is packed
+ * once into `pack` (panels of GEMM_NR columns, zero-padded) and, when N is
+ * wide enough to repay it, each GEMM_MC x GEMM_KC block of A into panels of
+ * GEMM_MR rows after it, so the micro-kernel reads two contiguous streams;
+ * a B panel of GEMM_KC rows stays in L1 while every A panel passes it.
+ */
+#define GEMM_MR 3
+#define GEMM_NR 12
+#define GEMM_KC 256
+#define GEMM_MC 96
+
+typedef float f32x4 __attribute__((__vector_size__(16), __aligned__(16)));
+
+static inline v128_t fmadd(v128_t a, v128_t b, v128_t c) {
+  return (v128_t)__builtin_wasm_relaxed_madd_f32x4((f32x4)a, (f32x4)b, (f32x4)c);
+}
+
+/* Packs B[K,N] into panels of NR columns: panel p holds B[k][p*NR + j] at (p*K + k)*NR + j. */
+static void gemm_pack_b(const f32* b, f32* pack, int K, int N) {
+  const int panels = (N + GEMM_NR - 1) / GEMM_NR;
+  for (int p = 0; p < panels; p++) {
+    const int j0 = p * GEMM_NR, cols = N - j0 < GEMM_NR ? N - j0 : GEMM_NR;
+    f32* dst = pack + (long)p * K * GEMM_NR;
+    if (cols == GEMM_NR) {
+      for (int k = 0; k < K; k++) {
+        const f32* src = b + (long)k * N + j0;
+        wasm_v128_store(dst, wasm_v128_load(src));
+        wasm_v128_store(dst + 4, wasm_v128_load(src + 4));
+        wasm_v128_store(dst + 8, wasm_v128_load(src + 8));
+        dst += GEMM_NR;
+      }
+    } else {
+      for (int k = 0; k < K; k++) {
+        const f32* src = b + (long)k * N + j0;
+        for (int j = 0; j < GEMM_NR; j++) dst[j] = j < cols ? src[j] : 0.0f;
+        dst += GEMM_NR;
+      }
+    }
+  }
+}
+
+/* The nine accumulators of one MR x NR tile (rows of three f32x4). */
+typedef struct {
+  v128_t r0[3], r1[3], r2[3];
+} Tile;
+
+/*
+ * The products of one tile over k in [0, kc): A's three rows at x0, x1, x2,
+ * `step` floats from one k to the next; the B panel bp (kc x NR).
+ */
+static inline Tile gemm_products(const f32* x0, const f32* x1, const f32* x2, int step,
+                                 const f32* bp, int kc) {
+  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c02 = c00;
+  v128_t c10 = c00, c11 = c00, c12 = c00;
+  v128_t c20 = c00, c21 = c00, c22 = c00;
+  for (int k = 0; k < kc; k++) {
+    v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4), b2 = wasm_v128_load(bp + 8);
+    v128_t x = wasm_v128_load32_splat(x0);
+    c00 = fmadd(x, b0, c00);
+    c01 = fmadd(x, b1, c01);
+    c02 = fmadd(x, b2, c02);
+    x = wasm_v128_load32_splat(x1);
+    c10 = fmadd(x, b0, c10);
+    c11 = fmadd(x, b1, c11);
+    c12 = fmadd(x, b2, c12);
+    x = wasm_v128_load32_splat(x2);
+    c20 = fmadd(x, b0, c20);
+    c21 = fmadd(x, b1, c21);
+    c22 = fmadd(x, b2, c22);
+    x0 += step;
+    x1 += step;
+    x2 += step;
+    bp += GEMM_NR;
+  }
+  return (Tile){{c00, c01, c02}, {c10, c11, c12}, {c20, c21, c22}};
+}
+
+/*
+ * Writes a tile into C (ldc floats a row): adds to what is there when `add`,
+ * else overwrites; only `rows` x `cols` of it (through `scratch` for an edge
+ * tile).
+ */
+static inline void gemm_store(Tile t, f32* c, int ldc, int rows, int cols, int add, f32* scratch) {
+  const v128_t* r[GEMM_MR] = {t.r0, t.r1, t.r2};
+  if (rows == GEMM_MR && cols == GEMM_NR) {
+    for (int i = 0; i < GEMM_MR; i++) {
+      for (int v = 0; v < 3; v++) {
+        f32* at = c + (long)i * ldc + 4 * v;
+        wasm_v128_store(at, add ? wasm_f32x4_add(r[i][v], wasm_v128_load(at)) : r[i][v]);
+      }
+    }
+    return;
+  }
+  for (int i = 0; i < GEMM_MR; i++) {
+    for (int v = 0; v < 3; v++) wasm_v128_store(scratch + i * GEMM_NR + 4 * v, r[i][v]);
+  }
+  for (int i = 0; i < rows; i++) {
+    for (int j = 0; j < cols; j++) {
+      f32 x = scratch[i * GEMM_NR + j];
+      c[(long)i * ldc + j] = add ? c[(long)i * ldc + j] + x : x;
+    }
+  }
+}
+
+/* Packs rows [i0, i1) x columns [k0, k0 + kc) of A[.,K] into panels of MR rows (kc x MR each; missing rows 0). */
+static void gemm_pack_a(const f32* a, f32* ap, int K, int i0, int i1, int k0, int kc) {
+  for (int i = i0; i < i1; i += GEMM_MR) {
+    for (int r = 0; r < GEMM_MR; r++) {
+      if (i + r < i1) {
+        const f32* src = a + (long)(i + r) * K + k0;
+        for (int k = 0; k < kc; k++) ap[k * GEMM_MR + r] = src[k];
+      } else {
+        for (int k = 0; k < kc; k++) ap[k * GEMM_MR + r] = 0.0f;
+      }
+    }
+    ap += kc * GEMM_MR;
+  }
+}
+
+/* C = A B (see above); `pack` holds K * ceil(N / NR) * NR + MC * KC + MR * NR floats. */
+EXPORT(matmul_f32)
+void matmul_f32(const f32* a, const f32* b, f32* c, f32* pack, int M, int K, int N) {
+  const int panels = (N + GEMM_NR - 1) / GEMM_NR;
+  f32* apack = pack + (long)K * panels * GEMM_NR;
+  f32* scratch = apack + GEMM_MC * GEMM_KC;
+  if (K == 0) {
+    for (long i = 0; i < (long)M * N; i++) c[i] = 0.0f;
+    return;
+  }
+  gemm_pack_b(b, pack, K, N);
+  /* Packing A costs about as much as N / 4 multiply-adds a float: worth it from four panels on. */
+  const int packed = panels >= 4;
+  for (int k0 = 0; k0 < K; k0 += GEMM_KC) {
+    const int kc = K - k0 < GEMM_KC ? K - k0 : GEMM_KC;
+    for (int i0 = 0; i0 < M; i0 += GEMM_MC) {
+      const int i1 = M - i0 < GEMM_MC ? M : i0 + GEMM_MC;
+      if (packed) gemm_pack_a(a, apack, K, i0, i1, k0, kc);
+      for (int p = 0; p < panels; p++) {
+        const int j0 = p * GEMM_NR, cols = N - j0 < GEMM_NR ? N - j0 : GEMM_NR;
+        const f32* bp = pack + ((long)p * K + k0) * GEMM_NR;
+        for (int i = i0; i < i1; i += GEMM_MR) {
+          const int rows = i1 - i < GEMM_MR ? i1 - i : GEMM_MR;
+          Tile t;
+          if (packed) {
+            const f32* ap = apack + (long)(i - i0) * kc;
+            t = gemm_products(ap, ap + 1, ap + 2, GEMM_MR, bp, kc);
+          } else {
+            /* A in place; a missing row repeats the first (its products are not stored). */
+            const f32* a0 = a + (long)i * K + k0;
+            t = gemm_products(a0, rows > 1 ? a0 + K : a0, rows > 2 ? a0 + 2 * (long)K : a0, 1,
+                              bp, kc);
+          }
+          gemm_store(t, c + (long)i * N + j0, N, rows, cols, k0 > 0, scratch);
+        }
+      }
+    }
   }
 }

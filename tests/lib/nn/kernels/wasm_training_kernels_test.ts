@@ -106,6 +106,39 @@ Deno.test("BatchMatMul with transposed operands on wasm matches cpu", async () =
   }
 });
 
+Deno.test("BatchMatMul on the project's GEMM matches cpu on edge shapes", async () => {
+  // Rows across the GEMM's 3-row tiles and 96-row blocks, depths across its
+  // 256-deep blocks, columns across its 12-wide tiles, with A read in place
+  // (fewer than 4 tiles of columns) and packed; batches of one and of two.
+  for (
+    const [m, k, n] of [[1, 1, 24], [2, 5, 25], [4, 257, 37], [97, 300, 49], [
+      200,
+      600,
+      100,
+    ], [5, 40, 130]]
+  ) {
+    for (const batch of [[], [2]]) {
+      await compare(
+        [[...batch, m, k], [...batch, k, n]],
+        ([a, b]) => [tf.matMul(a, b)],
+        `matmul ${[...batch, m, k]} x ${[...batch, k, n]}`,
+      );
+    }
+  }
+  // The gradients of a matmul run transposed operands through it too.
+  await compare(
+    [[30, 70], [70, 40]],
+    ([a, b]) =>
+      tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+        tf.sum(tf.square(tf.matMul(x, y)))
+      )([
+        a,
+        b,
+      ]),
+    "matmul gradients",
+  );
+});
+
 Deno.test("FusedConv2D 1x1 with few pixels (the transposed route) matches cpu, with and without bias", async () => {
   for (const withBias of [false, true]) {
     await compare([[2, 1, 1, 64], [1, 1, 64, 48], [48]], ([x, w, b]) => {

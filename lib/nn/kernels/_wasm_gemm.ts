@@ -1,0 +1,68 @@
+/**
+ * Non-transposed float32 matmul on the wasm heap by the project's own GEMM
+ * (`matmul_f32` in wasm/train_kernels.c: relaxed-SIMD fused multiply-adds,
+ * B packed once per call at ~1 ns a float), where XNNPACK repacks its right
+ * operand slowly on every call (weights change every step). Private to
+ * lib/nn/kernels.
+ *
+ * @module
+ */
+import type * as tf from "@tensorflow/tfjs-core";
+import {
+  addressOf,
+  allocate,
+  free,
+  simdKernels,
+  view,
+  type WasmBackend,
+} from "./wasm_heap.ts";
+
+/** The GEMM's tile width (GEMM_NR), and its A block (GEMM_MC x GEMM_KC) and edge tile (GEMM_MR x GEMM_NR). */
+const NR = 12, BLOCK_FLOATS = 96 * 256, TILE_FLOATS = 3 * 12;
+
+/**
+ * Below this many columns XNNPACK is faster: the last tile of NR columns
+ * is mostly padding.
+ */
+const MIN_COLUMNS = 24;
+
+/**
+ * a[..., M, K] b[..., K, N] for float32 operands with the same batch
+ * dimensions, or undefined where XNNPACK is the better kernel (few columns,
+ * broadcast batches, other dtypes).
+ */
+export function gemm(
+  backend: WasmBackend,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+): tf.TensorInfo | undefined {
+  const rank = a.shape.length;
+  const batchDims = a.shape.slice(0, -2);
+  const [m, k] = a.shape.slice(-2), n = b.shape[rank - 1];
+  if (
+    a.dtype !== "float32" || b.dtype !== "float32" ||
+    b.shape.length !== rank || b.shape[rank - 2] !== k ||
+    b.shape.slice(0, -2).some((d, i) => d !== batchDims[i]) ||
+    n < MIN_COLUMNS
+  ) return undefined;
+  const batch = batchDims.reduce((p, d) => p * d, 1);
+  const out = allocate(backend, [batch * m * n]);
+  const pack = allocate(backend, [
+    k * Math.ceil(n / NR) * NR + BLOCK_FLOATS + TILE_FLOATS,
+  ]);
+  const simd = simdKernels(backend);
+  const [pa, pb, pc] = [a, b, out].map((x) => addressOf(backend, x));
+  for (let i = 0; i < batch; i++) {
+    simd.matmul_f32(
+      pa + 4 * i * m * k,
+      pb + 4 * i * k * n,
+      pc + 4 * i * m * n,
+      addressOf(backend, pack),
+      m,
+      k,
+      n,
+    );
+  }
+  free(backend, pack);
+  return view(out, [...batchDims, m, n]);
+}
