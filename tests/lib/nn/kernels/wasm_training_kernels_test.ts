@@ -139,27 +139,38 @@ Deno.test("BatchMatMul on the project's GEMM matches cpu on edge shapes", async 
   );
 });
 
-Deno.test("FusedConv2D 1x1 with few pixels (the transposed route) matches cpu, with and without bias", async () => {
-  for (const withBias of [false, true]) {
-    await compare([[2, 1, 1, 64], [1, 1, 64, 48], [48]], ([x, w, b]) => {
-      const conv = (a: tf.Tensor, f: tf.Tensor, bias?: tf.Tensor) =>
-        tf.fused.conv2d({
-          x: a as tf.Tensor4D,
-          filter: f as tf.Tensor4D,
-          strides: 1,
-          pad: "same",
-          bias: withBias ? bias : undefined,
-        });
-      const y = conv(x, w, b);
-      const r = tf.tensor(values(y.size, 96), y.shape);
-      const grads = withBias
-        ? tf.grads((a, f, bias) => tf.sum(tf.mul(conv(a, f, bias), r)))([
-          x,
-          w,
-          b,
-        ])
-        : tf.grads((a, f) => tf.sum(tf.mul(conv(a, f), r)))([x, w]);
-      return [y, ...grads];
-    }, `fused 1x1 conv, bias ${withBias}`);
-  }
-});
+// 48 and 30 output channels take the GEMM; 16, with two pixels, the transposed route.
+for (
+  const [xShape, co] of [[[2, 1, 1, 64], 48], [[2, 9, 7, 20], 30], [[
+    2,
+    1,
+    1,
+    64,
+  ], 16]] as const
+) {
+  Deno.test(`FusedConv2D 1x1 ${xShape} -> ${co} matches cpu, with and without bias`, async () => {
+    for (const withBias of [false, true]) {
+      const ci = xShape[3];
+      await compare([[...xShape], [1, 1, ci, co], [co]], ([x, w, b]) => {
+        const conv = (a: tf.Tensor, f: tf.Tensor, bias?: tf.Tensor) =>
+          tf.fused.conv2d({
+            x: a as tf.Tensor4D,
+            filter: f as tf.Tensor4D,
+            strides: 1,
+            pad: "same",
+            bias: withBias ? bias : undefined,
+          });
+        const y = conv(x, w, b);
+        const r = tf.tensor(values(y.size, 96), y.shape);
+        const grads = withBias
+          ? tf.grads((a, f, bias) => tf.sum(tf.mul(conv(a, f, bias), r)))([
+            x,
+            w,
+            b,
+          ])
+          : tf.grads((a, f) => tf.sum(tf.mul(conv(a, f), r)))([x, w]);
+        return [y, ...grads];
+      }, `fused 1x1 conv, bias ${withBias}`);
+    }
+  });
+}
