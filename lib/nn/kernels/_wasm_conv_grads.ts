@@ -8,6 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { backend_util } from "@tensorflow/tfjs-core";
+import { gemm } from "./_wasm_gemm.ts";
 import {
   addressOf,
   allocate,
@@ -133,9 +134,10 @@ export function matMul2d(backend: WasmBackend, a: Info, b: Info): Info {
 }
 
 /**
- * dW[kh,kw,ci,co] = sum over n of cols(x)[n,(kh,kw,ci)] * dy[n,co]. XNNPACK's
- * matmul repacks its right operand on every call, slowly (~10 ns a float when
- * it is large), so the right operand is always the one with fewer columns.
+ * dW[kh,kw,ci,co] = sum over n of cols(x)[n,(kh,kw,ci)] * dy[n,co]. Where
+ * XNNPACK takes a 1x1 product (few output channels), the right operand is
+ * the one with fewer columns: it repacks that operand on every call, slowly
+ * (~10 ns a float when it is large).
  */
 export function conv2DBackpropFilter(
   x: Info,
@@ -150,8 +152,10 @@ export function conv2DBackpropFilter(
   const filterShape = [c.filterHeight, c.filterWidth, ci, co];
   const simd = simdKernels(backend);
   if (isPointwise(c)) {
-    // dW = x^T dy with x as [N, CI].
+    // dW = x^T dy with x as [N, CI]: on the GEMM, x is read as the transposed operand.
     const n = c.batchSize * pixels;
+    const direct = gemm(backend, view(x, [n, ci]), view(dy, [n, co]), true);
+    if (direct !== undefined) return view(direct, filterShape);
     if (co <= ci) {
       const xT = transposeLast2(backend, x, 1, n, ci);
       const out = matMul2d(backend, view(xT, [ci, n]), view(dy, [n, co]));
@@ -207,7 +211,16 @@ export function conv2DBackpropInput(
   const simd = simdKernels(backend);
   if (isPointwise(c)) {
     const n = c.batchSize * c.inHeight * c.inWidth;
-    // Either dx = dy @ W^T (XNNPACK packs W^T: ci*co floats) or, when there
+    // dx = dy @ W^T on the GEMM, W read as the transposed operand.
+    const direct = gemm(
+      backend,
+      view(dy, [n, co]),
+      view(filter, [ci, co]),
+      false,
+      true,
+    );
+    if (direct !== undefined) return view(direct, inShape);
+    // On XNNPACK, either dx = dy @ W^T (XNNPACK packs W^T: ci*co floats) or, when there
     // are few pixels (late stages, SE convs), dx^T = W @ dy^T (packs dy^T:
     // co*n floats) plus two small transposes. A transposed float costs
     // about a third of a packed one.
@@ -253,7 +266,8 @@ export function conv2DBackpropInput(
   }
   // Strided: cols[n, k] = dy[n, co] @ W^T[co, k], then scatter-add the columns into dx.
   const k = kh * kw * ci, pixels = c.outHeight * c.outWidth;
-  const wT = transposeLast2(backend, filter, 1, k, co);
+  // W^T, made only if XNNPACK takes the product (the GEMM reads W as the transposed operand).
+  let wT: Info | undefined;
   const dx = allocate(backend, inShape, true);
   const step = imagesPerChunk(c);
   for (let b0 = 0; b0 < c.batchSize; b0 += step) {
@@ -261,7 +275,12 @@ export function conv2DBackpropInput(
     const chunk = b0 === 0 && b1 === c.batchSize
       ? view(dy, [n, co])
       : copyRange(backend, dy, b0 * pixels * co, n * co, [n, co]);
-    const cols = matMul2d(backend, chunk, view(wT, [co, k]));
+    const cols = gemm(backend, chunk, view(filter, [k, co]), false, true) ??
+      matMul2d(
+        backend,
+        chunk,
+        view(wT ??= transposeLast2(backend, filter, 1, k, co), [co, k]),
+      );
     simd.col2im_add_f32(
       addressOf(backend, cols),
       addressOf(backend, dx),
@@ -270,6 +289,6 @@ export function conv2DBackpropInput(
     free(backend, cols);
     if (chunk.dataId !== dy.dataId) free(backend, chunk);
   }
-  free(backend, wT);
+  if (wT !== undefined) free(backend, wT);
   return dx;
 }

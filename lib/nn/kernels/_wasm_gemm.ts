@@ -28,20 +28,26 @@ const MIN_COLUMNS = 24;
 
 /**
  * a[..., M, K] b[..., K, N] for float32 operands with the same batch
- * dimensions, or undefined where XNNPACK is the better kernel (few columns,
- * broadcast batches, other dtypes).
+ * dimensions (a given as [..., K, M] when `transposeA`, b as [..., N, K]
+ * when `transposeB`: read as they are, no transposed copy), or undefined
+ * where XNNPACK is the better kernel (few columns, broadcast batches, other
+ * dtypes).
  */
 export function gemm(
   backend: WasmBackend,
   a: tf.TensorInfo,
   b: tf.TensorInfo,
+  transposeA = false,
+  transposeB = false,
 ): tf.TensorInfo | undefined {
   const rank = a.shape.length;
   const batchDims = a.shape.slice(0, -2);
-  const [m, k] = a.shape.slice(-2), n = b.shape[rank - 1];
+  const [a0, a1] = a.shape.slice(-2), [b0, b1] = b.shape.slice(-2);
+  const [m, k] = transposeA ? [a1, a0] : [a0, a1];
+  const [kb, n] = transposeB ? [b1, b0] : [b0, b1];
   if (
     a.dtype !== "float32" || b.dtype !== "float32" ||
-    b.shape.length !== rank || b.shape[rank - 2] !== k ||
+    b.shape.length !== rank || kb !== k ||
     b.shape.slice(0, -2).some((d, i) => d !== batchDims[i]) ||
     n < MIN_COLUMNS
   ) return undefined;
@@ -61,6 +67,7 @@ export function gemm(
       m,
       k,
       n,
+      (transposeA ? 1 : 0) | (transposeB ? 2 : 0),
     );
   }
   free(backend, pack);

@@ -20,6 +20,7 @@ export interface SimdKernels {
     m: number,
     k: number,
     n: number,
+    transposed: number,
   ): void;
   transpose_f32(
     src: number,

@@ -133,7 +133,7 @@ export function registerWasmTrainingKernels(): void {
   }
 }
 
-/** BatchMatMul that transposes operands physically, then runs the project's GEMM (or XNNPACK's non-transposed path where that is faster). */
+/** BatchMatMul on the project's GEMM (transposed operands read in place), or, where XNNPACK is faster, transposed physically onto its non-transposed path. */
 function batchMatMul(
   fast: (args: KernelArgs) => Info,
   a: Info,
@@ -149,8 +149,16 @@ function batchMatMul(
     const t = transposeLast2(backend, x, batch, rows, cols);
     return view(t, [...x.shape.slice(0, -2), cols, rows]);
   };
+  const direct = gemm(
+    backend,
+    a,
+    b,
+    Boolean(attrs.transposeA),
+    Boolean(attrs.transposeB),
+  );
+  if (direct !== undefined) return direct;
   const a2 = plain(a, attrs.transposeA), b2 = plain(b, attrs.transposeB);
-  const out = gemm(backend, a2, b2) ?? fast({
+  const out = fast({
     inputs: { a: a2, b: b2 },
     backend,
     attrs: { transposeA: false, transposeB: false },

@@ -469,7 +469,8 @@ void silu_grad_f32(const f32* dy, const f32* ds, const f32* x, const f32* s, f32
 }
 
 /*
- * C[M,N] = A[M,K] B[K,N], all row-major: a register-blocked GEMM with fused
+ * C[M,N] = A[M,K] B[K,N], row-major (A and B may be given transposed: the
+ * packing reads them either way): a register-blocked GEMM with fused
  * multiply-adds (relaxed SIMD: fused where the CPU has FMA). B is packed
  * once into `pack` (panels of GEMM_NR columns, zero-padded) and, when N is
  * wide enough to repay it, each GEMM_MC x GEMM_KC block of A into panels of
@@ -487,13 +488,22 @@ static inline v128_t fmadd(v128_t a, v128_t b, v128_t c) {
   return (v128_t)__builtin_wasm_relaxed_madd_f32x4((f32x4)a, (f32x4)b, (f32x4)c);
 }
 
-/* Packs B[K,N] into panels of NR columns: panel p holds B[k][p*NR + j] at (p*K + k)*NR + j. */
-static void gemm_pack_b(const f32* b, f32* pack, int K, int N) {
+/*
+ * Packs B[K,N] into panels of NR columns: panel p holds B[k][p*NR + j] at
+ * (p*K + k)*NR + j, zero past column N. B is row-major [K, N], or given
+ * transposed (`bt`: row-major [N, K]).
+ */
+static void gemm_pack_b(const f32* b, int bt, f32* pack, int K, int N) {
   const int panels = (N + GEMM_NR - 1) / GEMM_NR;
   for (int p = 0; p < panels; p++) {
     const int j0 = p * GEMM_NR, cols = N - j0 < GEMM_NR ? N - j0 : GEMM_NR;
     f32* dst = pack + (long)p * K * GEMM_NR;
-    if (cols == GEMM_NR) {
+    if (bt) {
+      for (int j = 0; j < GEMM_NR; j++) {
+        const f32* src = b + (long)(j0 + j) * K;
+        for (int k = 0; k < K; k++) dst[k * GEMM_NR + j] = j < cols ? src[k] : 0.0f;
+      }
+    } else if (cols == GEMM_NR) {
       for (int k = 0; k < K; k++) {
         const f32* src = b + (long)k * N + j0;
         wasm_v128_store(dst, wasm_v128_load(src));
@@ -574,24 +584,35 @@ static inline void gemm_store(Tile t, f32* c, int ldc, int rows, int cols, int a
   }
 }
 
-/* Packs rows [i0, i1) x columns [k0, k0 + kc) of A[.,K] into panels of MR rows (kc x MR each; missing rows 0). */
-static void gemm_pack_a(const f32* a, f32* ap, int K, int i0, int i1, int k0, int kc) {
+/*
+ * Packs rows [i0, i1) x columns [k0, k0 + kc) of A into panels of MR rows
+ * (kc x MR each; missing rows 0). A is row-major [M, K], or given
+ * transposed (`at`: row-major [K, M]).
+ */
+static void gemm_pack_a(const f32* a, int at, f32* ap, int M, int K, int i0, int i1, int k0, int kc) {
   for (int i = i0; i < i1; i += GEMM_MR) {
     for (int r = 0; r < GEMM_MR; r++) {
-      if (i + r < i1) {
+      if (i + r >= i1) {
+        for (int k = 0; k < kc; k++) ap[k * GEMM_MR + r] = 0.0f;
+      } else if (at) {
+        const f32* src = a + (long)k0 * M + i + r;
+        for (int k = 0; k < kc; k++) ap[k * GEMM_MR + r] = src[(long)k * M];
+      } else {
         const f32* src = a + (long)(i + r) * K + k0;
         for (int k = 0; k < kc; k++) ap[k * GEMM_MR + r] = src[k];
-      } else {
-        for (int k = 0; k < kc; k++) ap[k * GEMM_MR + r] = 0.0f;
       }
     }
     ap += kc * GEMM_MR;
   }
 }
 
-/* C = A B (see above); `pack` holds K * ceil(N / NR) * NR + MC * KC + MR * NR floats. */
+/*
+ * C = A B (see above); `pack` holds K * ceil(N / NR) * NR + MC * KC + MR * NR
+ * floats. Bit 0 of `transposed`: A is given as [K, M]; bit 1: B as [N, K].
+ */
 EXPORT(matmul_f32)
-void matmul_f32(const f32* a, const f32* b, f32* c, f32* pack, int M, int K, int N) {
+void matmul_f32(const f32* a, const f32* b, f32* c, f32* pack, int M, int K, int N, int transposed) {
+  const int at = transposed & 1, bt = (transposed >> 1) & 1;
   const int panels = (N + GEMM_NR - 1) / GEMM_NR;
   f32* apack = pack + (long)K * panels * GEMM_NR;
   f32* scratch = apack + GEMM_MC * GEMM_KC;
@@ -599,14 +620,14 @@ void matmul_f32(const f32* a, const f32* b, f32* c, f32* pack, int M, int K, int
     for (long i = 0; i < (long)M * N; i++) c[i] = 0.0f;
     return;
   }
-  gemm_pack_b(b, pack, K, N);
+  gemm_pack_b(b, bt, pack, K, N);
   /* Packing A costs about as much as N / 4 multiply-adds a float: worth it from four panels on. */
   const int packed = panels >= 4;
   for (int k0 = 0; k0 < K; k0 += GEMM_KC) {
     const int kc = K - k0 < GEMM_KC ? K - k0 : GEMM_KC;
     for (int i0 = 0; i0 < M; i0 += GEMM_MC) {
       const int i1 = M - i0 < GEMM_MC ? M : i0 + GEMM_MC;
-      if (packed) gemm_pack_a(a, apack, K, i0, i1, k0, kc);
+      if (packed) gemm_pack_a(a, at, apack, M, K, i0, i1, k0, kc);
       for (int p = 0; p < panels; p++) {
         const int j0 = p * GEMM_NR, cols = N - j0 < GEMM_NR ? N - j0 : GEMM_NR;
         const f32* bp = pack + ((long)p * K + k0) * GEMM_NR;
@@ -618,9 +639,10 @@ void matmul_f32(const f32* a, const f32* b, f32* c, f32* pack, int M, int K, int
             t = gemm_products(ap, ap + 1, ap + 2, GEMM_MR, bp, kc);
           } else {
             /* A in place; a missing row repeats the first (its products are not stored). */
-            const f32* a0 = a + (long)i * K + k0;
-            t = gemm_products(a0, rows > 1 ? a0 + K : a0, rows > 2 ? a0 + 2 * (long)K : a0, 1,
-                              bp, kc);
+            const f32* a0 = at ? a + (long)k0 * M + i : a + (long)i * K + k0;
+            const long row = at ? 1 : K;
+            t = gemm_products(a0, rows > 1 ? a0 + row : a0, rows > 2 ? a0 + 2 * row : a0,
+                              at ? M : 1, bp, kc);
           }
           gemm_store(t, c + (long)i * N + j0, N, rows, cols, k0 > 0, scratch);
         }

@@ -49,8 +49,10 @@ for (const k of [1, 3, 5]) {
     }
   }
 }
-// Few pixels, many channels: the 1x1 input gradient takes the dx^T = W dy^T route.
+// Few pixels, many channels: the 1x1 gradients take the GEMM.
 cases.push({ k: 1, s: 1, pad: "same", b: 2, h: 2, w: 3, ci: 24, co: 40 });
+// Few output channels: the 1x1 filter gradient falls back to XNNPACK with x^T on the left.
+cases.push({ k: 1, s: 1, pad: "same", b: 2, h: 5, w: 3, ci: 40, co: 8 });
 
 for (const c of cases) {
   const label =
@@ -109,7 +111,8 @@ Deno.test("BatchMatMul with transposed operands on wasm matches cpu", async () =
 Deno.test("BatchMatMul on the project's GEMM matches cpu on edge shapes", async () => {
   // Rows across the GEMM's 3-row tiles and 96-row blocks, depths across its
   // 256-deep blocks, columns across its 12-wide tiles, with A read in place
-  // (fewer than 4 tiles of columns) and packed; batches of one and of two.
+  // (fewer than 4 tiles of columns) and packed; batches of one and of two;
+  // each operand as it is or transposed.
   for (
     const [m, k, n] of [[1, 1, 24], [2, 5, 25], [4, 257, 37], [97, 300, 49], [
       200,
@@ -118,11 +121,21 @@ Deno.test("BatchMatMul on the project's GEMM matches cpu on edge shapes", async 
     ], [5, 40, 130]]
   ) {
     for (const batch of [[], [2]]) {
-      await compare(
-        [[...batch, m, k], [...batch, k, n]],
-        ([a, b]) => [tf.matMul(a, b)],
-        `matmul ${[...batch, m, k]} x ${[...batch, k, n]}`,
-      );
+      for (
+        const [ta, tb] of [[false, false], [true, false], [false, true], [
+          true,
+          true,
+        ]]
+      ) {
+        await compare(
+          [[...batch, ...(ta ? [k, m] : [m, k])], [
+            ...batch,
+            ...(tb ? [n, k] : [k, n]),
+          ]],
+          ([a, b]) => [tf.matMul(a, b, ta, tb)],
+          `matmul ${m}x${k}x${n} batch [${batch}] transposeA ${ta} transposeB ${tb}`,
+        );
+      }
     }
   }
   // The gradients of a matmul run transposed operands through it too.
