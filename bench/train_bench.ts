@@ -3,7 +3,8 @@
  * batch 16) of EfficientNetV2-B0 with a 10-class ArcFace head on the wasm
  * backend, at 64 and 128 px, next to the PyTorch CPU peer
  * (../shared/peers/torch_train_step.py, 2 threads) measured in the same run,
- * then a per-kernel time profile of one step at 64 px.
+ * then a per-kernel time profile of one step at 64 px and the step's largest
+ * matrix products on XNNPACK against this project's GEMM.
  *
  * Ours runs twice per size: in the calling thread (one core) and as two
  * Worker replicas (two cores, like the peer's two threads).
@@ -23,12 +24,18 @@ import { planEfficientNetV2 } from "../lib/nn/model/efficientnetv2/plan.ts";
 import { parseCliArgs } from "../cli/parse_args.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-wasm";
 import { buildRetrievalModel } from "../lib/nn/model/retrieval_model.ts";
 import { saveModel } from "../lib/nn/model/model_io.ts";
 import { createTrainer, type Trainer } from "../lib/nn/train/trainer.ts";
 import { probeBackend } from "../lib/nn/backend.ts";
 import { profileKernels } from "../lib/nn/kernels/kernel_profile.ts";
 import { requireDebianPackages } from "./_requirements.ts";
+import { gemm } from "../lib/nn/kernels/_wasm_gemm.ts";
+import type { WasmBackend } from "../lib/nn/kernels/wasm_heap.ts";
+
+/** XNNPACK's matmul, taken before the trainer registers the project's kernels over it. */
+const xnnpackMatMul = tf.getKernel(tf.BatchMatMul, "wasm")!.kernelFunc;
 
 const { values: args } = parseCliArgs(Deno.args, {
   sizes: { type: "string", default: "64,128" },
@@ -262,5 +269,48 @@ for (const k of profile.kernels.slice(0, 20)) {
     `${k.kernel.padEnd(36)} ${k.ms.toFixed(1).padStart(7)} ms ${
       share.padStart(5)
     }% ${String(k.calls).padStart(6)} calls`,
+  );
+}
+
+// The step's largest matrix products (M x K x N) on XNNPACK and on the GEMM.
+const backend = tf.findBackend("wasm") as unknown as WasmBackend;
+const PRODUCTS = [
+  [288, 4096, 128],
+  [432, 1024, 192],
+  [4096, 64, 144],
+  [1024, 128, 288],
+  [672, 256, 112],
+  [27, 16384, 32],
+];
+console.log(
+  "\nMatrix products of a 64 px step (1 core, best of 7): XNNPACK, this project's GEMM",
+);
+for (const [m, k, n] of PRODUCTS) {
+  const [a, b] = tf.tidy(
+    () => [tf.randomUniform([1, m, k]), tf.randomUniform([1, k, n])],
+  );
+  const best = (product: () => tf.TensorInfo) => {
+    let ms = Infinity;
+    for (let i = 0; i < 7; i++) {
+      const start = performance.now();
+      const out = product();
+      ms = Math.min(ms, performance.now() - start);
+      backend.disposeData(out.dataId);
+    }
+    return ms;
+  };
+  const theirs = best(() =>
+    xnnpackMatMul({
+      inputs: { a, b },
+      backend: backend as never,
+      attrs: { transposeA: false, transposeB: false },
+    }) as tf.TensorInfo
+  );
+  const ours = best(() => gemm(backend, a, b)!);
+  tf.dispose([a, b]);
+  console.log(
+    `${`${m}x${k}x${n}`.padEnd(14)} ${theirs.toFixed(2).padStart(7)} ms ${
+      ours.toFixed(2).padStart(7)
+    } ms  ${(theirs / ours).toFixed(2)}x`,
   );
 }
