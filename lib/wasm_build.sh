@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Compiles a C file of relaxed-SIMD kernels to wasm and embeds it, base64, in a
 # TypeScript module (so loading it needs no read permission and the bytes are
-# part of every importer's code digest). Used by lib/image/wasm/build.sh and
-# lib/metrics/wasm/build.sh. Needs Debian's clang-16, lld-16 and wabt
+# part of every importer's code digest). Used by the build.sh beside
+# lib/image/wasm/resize.c, lib/metrics/wasm/knn_kernels.c and
+# lib/nn/kernels/wasm/train_kernels.c (the last two include lib/wasm_tile.h).
+# Needs Debian's clang-16, lld-16 and wabt
 # (`apt-get install clang-16 lld-16 wabt`: relaxed SIMD needs clang >= 16);
 # CI uses the committed output.
 #

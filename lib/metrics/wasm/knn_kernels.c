@@ -28,13 +28,14 @@
  */
 #include <wasm_simd128.h>
 
+#include "../../wasm_tile.h"
+
 #define EXPORT(name) __attribute__((export_name(#name)))
-#define MR 3  /* queries per micro-panel (splatted) */
-#define NR 12 /* train rows per panel (three f32x4 vectors) */
+#define MR TILE_MR /* queries per micro-panel (splatted) */
+#define NR TILE_NR /* train rows per panel (three f32x4 vectors) */
 
 typedef float f32;
 typedef double f64;
-typedef float f32x4 __attribute__((__vector_size__(16), __aligned__(16)));
 
 /*
  * The layout of one search, written by the caller as 32-bit fields. Every
@@ -77,10 +78,6 @@ typedef struct {
 
 /* Two float32 values at p, as float64. */
 static inline v128_t widen2(const f32* p) { return wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(p)); }
-
-static inline v128_t madd(v128_t a, v128_t b, v128_t c) {
-  return (v128_t)__builtin_wasm_relaxed_madd_f32x4((f32x4)a, (f32x4)b, (f32x4)c);
-}
 
 /* Normalises train rows into panels of NR, in packed order; padding rows are 0. */
 EXPORT(knn_pack_train)
@@ -335,35 +332,10 @@ static void note_classes(KnnPlan* p, int b, const f32* s, int len, int j0) {
 
 /* s[i][j] for MR queries (one panel) against the NR rows of one train panel, into strip rows. */
 static inline void micro_kernel(const f32* qp, const f32* tp, int dim, f32* out, int ld) {
-  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c02 = c00;
-  v128_t c10 = c00, c11 = c00, c12 = c00;
-  v128_t c20 = c00, c21 = c00, c22 = c00;
-  for (int d = 0; d < dim; d++) {
-    v128_t b0 = wasm_v128_load(tp), b1 = wasm_v128_load(tp + 4), b2 = wasm_v128_load(tp + 8);
-    v128_t a = wasm_v128_load32_splat(qp);
-    c00 = madd(a, b0, c00);
-    c01 = madd(a, b1, c01);
-    c02 = madd(a, b2, c02);
-    a = wasm_v128_load32_splat(qp + 1);
-    c10 = madd(a, b0, c10);
-    c11 = madd(a, b1, c11);
-    c12 = madd(a, b2, c12);
-    a = wasm_v128_load32_splat(qp + 2);
-    c20 = madd(a, b0, c20);
-    c21 = madd(a, b1, c21);
-    c22 = madd(a, b2, c22);
-    qp += MR;
-    tp += NR;
+  Tile t = tile_products(qp, qp + 1, qp + 2, MR, tp, dim);
+  for (int i = 0; i < MR; i++) {
+    for (int v = 0; v < 3; v++) wasm_v128_store(out + i * ld + 4 * v, t.r[i][v]);
   }
-  wasm_v128_store(out, c00);
-  wasm_v128_store(out + 4, c01);
-  wasm_v128_store(out + 8, c02);
-  wasm_v128_store(out + ld, c10);
-  wasm_v128_store(out + ld + 4, c11);
-  wasm_v128_store(out + ld + 8, c12);
-  wasm_v128_store(out + 2 * ld, c20);
-  wasm_v128_store(out + 2 * ld + 4, c21);
-  wasm_v128_store(out + 2 * ld + 8, c22);
 }
 
 /* Sorts (val desc, idx asc) in place; n is small (about k). */
@@ -410,9 +382,9 @@ static void panel_sims(const KnnPlan* p, int b, int pp, f32* out) {
   v128_t c0 = wasm_f32x4_splat(0), c1 = c0, c2 = c0;
   for (int d = 0; d < dim; d++) {
     v128_t x = wasm_v128_load32_splat(a + d);
-    c0 = madd(x, wasm_v128_load(tp), c0);
-    c1 = madd(x, wasm_v128_load(tp + 4), c1);
-    c2 = madd(x, wasm_v128_load(tp + 8), c2);
+    c0 = relaxed_madd(x, wasm_v128_load(tp), c0);
+    c1 = relaxed_madd(x, wasm_v128_load(tp + 4), c1);
+    c2 = relaxed_madd(x, wasm_v128_load(tp + 8), c2);
     tp += NR;
   }
   wasm_v128_store(out, c0);

@@ -1,9 +1,9 @@
 /**
- * Non-transposed float32 matmul on the wasm heap by the project's own GEMM
- * (`matmul_f32` in wasm/train_kernels.c: relaxed-SIMD fused multiply-adds,
- * B packed once per call at ~1 ns a float), where XNNPACK repacks its right
- * operand slowly on every call (weights change every step). Private to
- * lib/nn/kernels.
+ * Float32 matmul on the wasm heap by the project's own GEMM (`matmul_f32` in
+ * wasm/train_kernels.c: relaxed-SIMD fused multiply-adds, either operand
+ * read transposed in place, B packed once per call at ~1 ns a float), where
+ * XNNPACK repacks its right operand slowly on every call (weights change
+ * every step). Private to lib/nn/kernels.
  *
  * @module
  */
@@ -57,13 +57,13 @@ export function gemm(
     k * Math.ceil(n / NR) * NR + BLOCK_FLOATS + TILE_FLOATS,
   ]);
   const simd = simdKernels(backend);
-  const [pa, pb, pc] = [a, b, out].map((x) => addressOf(backend, x));
+  const [pa, pb, pc, pp] = [a, b, out, pack].map((x) => addressOf(backend, x));
   for (let i = 0; i < batch; i++) {
     simd.matmul_f32(
       pa + 4 * i * m * k,
       pb + 4 * i * k * n,
       pc + 4 * i * m * n,
-      addressOf(backend, pack),
+      pp,
       m,
       k,
       n,

@@ -141,14 +141,6 @@ function batchMatMul(
   backend: WasmBackend,
   attrs: tf.NamedAttrMap,
 ): Info {
-  const plain = (x: Info, transpose: unknown): Info => {
-    if (!transpose) return x;
-    const rank = x.shape.length;
-    const rows = x.shape[rank - 2], cols = x.shape[rank - 1];
-    const batch = x.shape.slice(0, -2).reduce((p, d) => p * d, 1);
-    const t = transposeLast2(backend, x, batch, rows, cols);
-    return view(t, [...x.shape.slice(0, -2), cols, rows]);
-  };
   const direct = gemm(
     backend,
     a,
@@ -157,6 +149,14 @@ function batchMatMul(
     Boolean(attrs.transposeB),
   );
   if (direct !== undefined) return direct;
+  const plain = (x: Info, transpose: unknown): Info => {
+    if (!transpose) return x;
+    const rank = x.shape.length;
+    const rows = x.shape[rank - 2], cols = x.shape[rank - 1];
+    const batch = x.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+    const t = transposeLast2(backend, x, batch, rows, cols);
+    return view(t, [...x.shape.slice(0, -2), cols, rows]);
+  };
   const a2 = plain(a, attrs.transposeA), b2 = plain(b, attrs.transposeB);
   const out = fast({
     inputs: { a: a2, b: b2 },

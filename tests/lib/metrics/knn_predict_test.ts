@@ -192,7 +192,7 @@ Deno.test("knnPredict() gives the same answer on one thread and split over Worke
     () => rng.next() - 0.5,
   );
   const train = Float32Array.from({ length: t * dim }, () => rng.next() - 0.5);
-  // Copies of the first query all over the train rows: its neighbours tie across the threads' parts.
+  // Copies of the first query all over the train rows: its nearest neighbours tie exactly.
   for (let row = 0; row < t; row += 1009) {
     train.set(queries.subarray(0, dim), row * dim);
   }

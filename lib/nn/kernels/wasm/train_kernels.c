@@ -11,6 +11,8 @@
  */
 #include <wasm_simd128.h>
 
+#include "../../../wasm_tile.h"
+
 #define EXPORT(name) __attribute__((export_name(#name)))
 
 typedef float f32;
@@ -471,22 +473,16 @@ void silu_grad_f32(const f32* dy, const f32* ds, const f32* x, const f32* s, f32
 /*
  * C[M,N] = A[M,K] B[K,N], row-major (A and B may be given transposed: the
  * packing reads them either way): a register-blocked GEMM with fused
- * multiply-adds (relaxed SIMD: fused where the CPU has FMA). B is packed
+ * multiply-adds on lib/wasm_tile.h's 3 x 12 tile. B is packed
  * once into `pack` (panels of GEMM_NR columns, zero-padded) and, when N is
  * wide enough to repay it, each GEMM_MC x GEMM_KC block of A into panels of
  * GEMM_MR rows after it, so the micro-kernel reads two contiguous streams;
  * a B panel of GEMM_KC rows stays in L1 while every A panel passes it.
  */
-#define GEMM_MR 3
-#define GEMM_NR 12
+#define GEMM_MR TILE_MR
+#define GEMM_NR TILE_NR
 #define GEMM_KC 256
 #define GEMM_MC 96
-
-typedef float f32x4 __attribute__((__vector_size__(16), __aligned__(16)));
-
-static inline v128_t fmadd(v128_t a, v128_t b, v128_t c) {
-  return (v128_t)__builtin_wasm_relaxed_madd_f32x4((f32x4)a, (f32x4)b, (f32x4)c);
-}
 
 /*
  * Packs B[K,N] into panels of NR columns: panel p holds B[k][p*NR + j] at
@@ -521,60 +517,23 @@ static void gemm_pack_b(const f32* b, int bt, f32* pack, int K, int N) {
   }
 }
 
-/* The nine accumulators of one MR x NR tile (rows of three f32x4). */
-typedef struct {
-  v128_t r0[3], r1[3], r2[3];
-} Tile;
-
-/*
- * The products of one tile over k in [0, kc): A's three rows at x0, x1, x2,
- * `step` floats from one k to the next; the B panel bp (kc x NR).
- */
-static inline Tile gemm_products(const f32* x0, const f32* x1, const f32* x2, int step,
-                                 const f32* bp, int kc) {
-  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c02 = c00;
-  v128_t c10 = c00, c11 = c00, c12 = c00;
-  v128_t c20 = c00, c21 = c00, c22 = c00;
-  for (int k = 0; k < kc; k++) {
-    v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4), b2 = wasm_v128_load(bp + 8);
-    v128_t x = wasm_v128_load32_splat(x0);
-    c00 = fmadd(x, b0, c00);
-    c01 = fmadd(x, b1, c01);
-    c02 = fmadd(x, b2, c02);
-    x = wasm_v128_load32_splat(x1);
-    c10 = fmadd(x, b0, c10);
-    c11 = fmadd(x, b1, c11);
-    c12 = fmadd(x, b2, c12);
-    x = wasm_v128_load32_splat(x2);
-    c20 = fmadd(x, b0, c20);
-    c21 = fmadd(x, b1, c21);
-    c22 = fmadd(x, b2, c22);
-    x0 += step;
-    x1 += step;
-    x2 += step;
-    bp += GEMM_NR;
-  }
-  return (Tile){{c00, c01, c02}, {c10, c11, c12}, {c20, c21, c22}};
-}
-
 /*
  * Writes a tile into C (ldc floats a row): adds to what is there when `add`,
  * else overwrites; only `rows` x `cols` of it (through `scratch` for an edge
  * tile).
  */
 static inline void gemm_store(Tile t, f32* c, int ldc, int rows, int cols, int add, f32* scratch) {
-  const v128_t* r[GEMM_MR] = {t.r0, t.r1, t.r2};
   if (rows == GEMM_MR && cols == GEMM_NR) {
     for (int i = 0; i < GEMM_MR; i++) {
       for (int v = 0; v < 3; v++) {
         f32* at = c + (long)i * ldc + 4 * v;
-        wasm_v128_store(at, add ? wasm_f32x4_add(r[i][v], wasm_v128_load(at)) : r[i][v]);
+        wasm_v128_store(at, add ? wasm_f32x4_add(t.r[i][v], wasm_v128_load(at)) : t.r[i][v]);
       }
     }
     return;
   }
   for (int i = 0; i < GEMM_MR; i++) {
-    for (int v = 0; v < 3; v++) wasm_v128_store(scratch + i * GEMM_NR + 4 * v, r[i][v]);
+    for (int v = 0; v < 3; v++) wasm_v128_store(scratch + i * GEMM_NR + 4 * v, t.r[i][v]);
   }
   for (int i = 0; i < rows; i++) {
     for (int j = 0; j < cols; j++) {
@@ -636,12 +595,12 @@ void matmul_f32(const f32* a, const f32* b, f32* c, f32* pack, int M, int K, int
           Tile t;
           if (packed) {
             const f32* ap = apack + (long)(i - i0) * kc;
-            t = gemm_products(ap, ap + 1, ap + 2, GEMM_MR, bp, kc);
+            t = tile_products(ap, ap + 1, ap + 2, GEMM_MR, bp, kc);
           } else {
             /* A in place; a missing row repeats the first (its products are not stored). */
             const f32* a0 = at ? a + (long)k0 * M + i : a + (long)i * K + k0;
             const long row = at ? 1 : K;
-            t = gemm_products(a0, rows > 1 ? a0 + row : a0, rows > 2 ? a0 + 2 * row : a0,
+            t = tile_products(a0, rows > 1 ? a0 + row : a0, rows > 2 ? a0 + 2 * row : a0,
                               at ? M : 1, bp, kc);
           }
           gemm_store(t, c + (long)i * N + j0, N, rows, cols, k0 > 0, scratch);
