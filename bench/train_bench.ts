@@ -3,8 +3,9 @@
  * batch 16) of EfficientNetV2-B0 with a 10-class ArcFace head on the wasm
  * backend, at 64 and 128 px, next to the PyTorch CPU peer
  * (../shared/peers/torch_train_step.py, 2 threads) measured in the same run,
- * then a per-kernel time profile of one step at 64 px and the step's largest
- * matrix products on XNNPACK against this project's GEMM.
+ * then a per-kernel time profile of one step at 64 px, and the step's largest
+ * matrix products and some of its 1x1 convolutions on XNNPACK against this
+ * project's GEMM.
  *
  * Ours runs twice per size: in the calling thread (one core) and as two
  * Worker replicas (two cores, like the peer's two threads).
@@ -32,10 +33,12 @@ import { probeBackend } from "../lib/nn/backend.ts";
 import { profileKernels } from "../lib/nn/kernels/kernel_profile.ts";
 import { requireDebianPackages } from "./_requirements.ts";
 import { gemm } from "../lib/nn/kernels/_wasm_gemm.ts";
+import { pointwiseForward } from "../lib/nn/kernels/_wasm_pointwise_conv.ts";
 import type { WasmBackend } from "../lib/nn/kernels/wasm_heap.ts";
 
-/** XNNPACK's matmul, taken before the trainer registers the project's kernels over it. */
+/** XNNPACK's matmul and convolution, taken before the trainer registers the project's kernels over them. */
 const xnnpackMatMul = tf.getKernel(tf.BatchMatMul, "wasm")!.kernelFunc;
+const xnnpackConv = tf.getKernel(tf.FusedConv2D, "wasm")!.kernelFunc;
 
 const { values: args } = parseCliArgs(Deno.args, {
   sizes: { type: "string", default: "64,128" },
@@ -272,8 +275,28 @@ for (const k of profile.kernels.slice(0, 20)) {
   );
 }
 
-// The step's largest matrix products (M x K x N) on XNNPACK and on the GEMM.
+// The step's largest matrix products and some of its 1x1 convolutions, on XNNPACK and on the GEMM.
 const backend = tf.findBackend("wasm") as unknown as WasmBackend;
+/** Milliseconds of the fastest of 7 calls. */
+const fastest = (kernel: () => tf.TensorInfo) => {
+  let ms = Infinity;
+  for (let i = 0; i < 7; i++) {
+    const start = performance.now();
+    const out = kernel();
+    ms = Math.min(ms, performance.now() - start);
+    backend.disposeData(out.dataId);
+  }
+  return ms;
+};
+const row = (name: string, theirs: number, ours: number) =>
+  console.log(
+    `${name.padEnd(22)} ${theirs.toFixed(2).padStart(7)} ms ${
+      ours.toFixed(2).padStart(7)
+    } ms  ${(theirs / ours).toFixed(2)}x`,
+  );
+console.log(
+  "\nKernels of a 64 px step (1 core, fastest of 7): XNNPACK, this project's GEMM",
+);
 const PRODUCTS = [
   [288, 4096, 128],
   [432, 1024, 192],
@@ -282,35 +305,48 @@ const PRODUCTS = [
   [672, 256, 112],
   [27, 16384, 32],
 ];
-console.log(
-  "\nMatrix products of a 64 px step (1 core, best of 7): XNNPACK, this project's GEMM",
-);
 for (const [m, k, n] of PRODUCTS) {
   const [a, b] = tf.tidy(
     () => [tf.randomUniform([1, m, k]), tf.randomUniform([1, k, n])],
   );
-  const best = (product: () => tf.TensorInfo) => {
-    let ms = Infinity;
-    for (let i = 0; i < 7; i++) {
-      const start = performance.now();
-      const out = product();
-      ms = Math.min(ms, performance.now() - start);
-      backend.disposeData(out.dataId);
-    }
-    return ms;
-  };
-  const theirs = best(() =>
+  const theirs = fastest(() =>
     xnnpackMatMul({
       inputs: { a, b },
       backend: backend as never,
       attrs: { transposeA: false, transposeB: false },
     }) as tf.TensorInfo
   );
-  const ours = best(() => gemm(backend, a, b)!);
+  row(`matmul ${m}x${k}x${n}`, theirs, fastest(() => gemm(backend, a, b)!));
   tf.dispose([a, b]);
-  console.log(
-    `${`${m}x${k}x${n}`.padEnd(14)} ${theirs.toFixed(2).padStart(7)} ms ${
-      ours.toFixed(2).padStart(7)
-    } ms  ${(theirs / ours).toFixed(2)}x`,
+}
+/** [batch, height, width, in channels, out channels] of 1x1 convolutions. */
+const POINTWISE = [
+  [16, 16, 16, 48, 192],
+  [16, 16, 16, 192, 48],
+  [16, 4, 4, 112, 672],
+  [16, 2, 2, 192, 1280],
+];
+for (const [nb, h, w, ci, co] of POINTWISE) {
+  const [x, filter] = tf.tidy(
+    () => [tf.randomUniform([nb, h, w, ci]), tf.randomUniform([1, 1, ci, co])],
   );
+  const attrs = {
+    strides: [1, 1],
+    pad: "same",
+    dataFormat: "NHWC",
+    dilations: [1, 1],
+    activation: "linear",
+  } as unknown as tf.NamedAttrMap;
+  const theirs = fastest(() =>
+    xnnpackConv({
+      inputs: { x, filter },
+      backend: backend as never,
+      attrs,
+    }) as tf.TensorInfo
+  );
+  const ours = fastest(() =>
+    pointwiseForward(x, filter, undefined, backend, attrs)!
+  );
+  row(`1x1 conv ${h}x${w}x${ci}->${co}`, theirs, ours);
+  tf.dispose([x, filter]);
 }
