@@ -62,6 +62,9 @@ const params = z.strictObject({
   }).default({ batch_size: 12, rows: 4, cols: 3 }),
 });
 
+/** The decode stage's params, as validated. */
+type Params = z.infer<typeof params>;
+
 export default defineStage({
   description:
     "Decodes, crops and normalises images for training (materialize or stream)",
@@ -157,6 +160,7 @@ export default defineStage({
         } s`
         : `stream: ${images} images, decoded at ${p.img_size}px per batch`,
     );
+    ctx.log.info(describeAugment(p.augment));
     return {
       ...settings,
       train: dataset.counts.train,
@@ -168,3 +172,26 @@ export default defineStage({
     };
   },
 });
+
+/**
+ * What the training batches get, every value spelt out: `{ flip: true }`
+ * alone also takes the crop and jitter defaults, which a log line should say.
+ */
+function describeAugment(augment: Params["augment"]): string {
+  if (augment === false) {
+    return "augment: off (training batches get the random square crop alone)";
+  }
+  const percent = (share: number) => `${Math.round(share * 100)}%`;
+  const parts = [
+    augment.flip ? "horizontal flip (p = 0.5)" : "no flip",
+    `random resized crop of ${percent(augment.scale[0])}-${
+      percent(augment.scale[1])
+    } of the area at aspect ${augment.ratio[0].toFixed(2)}-${
+      augment.ratio[1].toFixed(2)
+    }`,
+    augment.jitter > 0
+      ? `colour jitter ±${augment.jitter}`
+      : "no colour jitter",
+  ];
+  return `augment (training batches): ${parts.join(", ")}`;
+}

@@ -90,6 +90,34 @@ Deno.test("decode stage (materialize) writes pixels, batch stats and the batch g
   await data.close();
 });
 
+Deno.test("decode stage logs the augmentation its training batches get, defaults spelt out", async () => {
+  const off = await runDecode({ img_size: 16 });
+  assert.ok(
+    off.lines.includes(
+      "augment: off (training batches get the random square crop alone)",
+    ),
+    off.lines.join("\n"),
+  );
+  // Only flip written: the crop and jitter defaults apply, and the log says so.
+  const flip = await runDecode({ img_size: 16, augment: { flip: true } });
+  assert.ok(
+    flip.lines.includes(
+      "augment (training batches): horizontal flip (p = 0.5), random resized crop of 35%-100% of the area at aspect 0.75-1.33, colour jitter ±0.2",
+    ),
+    flip.lines.join("\n"),
+  );
+  const crop = await runDecode({
+    img_size: 16,
+    augment: { flip: false, scale: [0.7, 1], ratio: [1, 1], jitter: 0 },
+  });
+  assert.ok(
+    crop.lines.includes(
+      "augment (training batches): no flip, random resized crop of 70%-100% of the area at aspect 1.00-1.00, no colour jitter",
+    ),
+    crop.lines.join("\n"),
+  );
+});
+
 Deno.test("decode stage (stream) references the ingest shards and yields the same first batch", async () => {
   const streamed = await runDecode({
     img_size: 24,
