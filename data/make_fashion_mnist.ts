@@ -40,7 +40,7 @@ const { values } = parseArgs({
   options: {
     source: { type: "string", default: "/usr/share/datasets/fashion-mnist" },
     out: { type: "string", default: "data/fashion-mnist" },
-    "train-per-class": { type: "string", default: "1000" },
+    "train-per-class": { type: "string", default: "2000" },
     "test-per-class": { type: "string", default: "200" },
     quality: { type: "string", default: "95" },
     seed: { type: "string", default: "2021" },
@@ -62,8 +62,13 @@ function stratifiedSubset(labels: Uint8Array, perClass: number, part: string): n
   return chosen.sort((a, b) => a - b);
 }
 
-await Deno.remove(values.out, { recursive: true }).catch(() => {});
+// Replace the shards and the label map, keep anything else (the folder's README).
 await Deno.mkdir(values.out, { recursive: true });
+for await (const entry of Deno.readDir(values.out)) {
+  if (/^(train|test)-\d+\.tfrecords$|^label_map\.json$/.test(entry.name)) {
+    await Deno.remove(`${values.out}/${entry.name}`);
+  }
+}
 const writer = new ShardSetWriter(values.out, ".", 3000);
 let bytes = 0;
 for (const [part, prefix, perClass] of [

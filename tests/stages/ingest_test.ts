@@ -67,31 +67,33 @@ Deno.test("ingest stage reads the default dataset with its own test split, refer
       summary.holdout,
       summary.skipped,
     ],
-    [12000, 10, 10000, 2000, 0],
+    [22000, 10, 20000, 2000, 0],
   );
   const dataset = await json("dataset.json");
-  assert.deepEqual(dataset.splits, { train: 10000, holdout: 2000 });
+  assert.deepEqual(dataset.splits, { train: 20000, holdout: 2000 });
   const labels = await json("labels.json");
   assert.equal(labels[9].name, "Ankle boot");
   const counts = await json("class_counts.json");
   assert.ok(
     counts.every((c: { train: number; holdout: number }) =>
-      c.train === 1000 && c.holdout === 200
+      c.train === 2000 && c.holdout === 200
     ),
   );
   assert.deepEqual(await json("report.json"), { skipped: [] });
   assert.deepEqual(references.map((r) => r.asPath), [
-    ...[0, 1, 2, 3].map((k) => `shards/train/train-0000${k}.tfrecords`),
+    ...[0, 1, 2, 3, 4, 5, 6].map((k) =>
+      `shards/train/train-0000${k}.tfrecords`
+    ),
     "shards/test/test-00000.tfrecords",
   ]);
   assert.equal(
-    references[4].absolutePath,
+    references[7].absolutePath,
     `${REPO}/data/fashion-mnist/test-00000.tfrecords`,
   );
   // Referenced, not copied.
   await assert.rejects(Deno.stat(`${outDir}/shards`), Deno.errors.NotFound);
   const index = await readRecordIndex(outDir);
-  assert.equal(index.size, 12000);
+  assert.equal(index.size, 22000);
   assert.deepEqual([index.width[0], index.height[0], index.channels[0]], [
     28,
     28,

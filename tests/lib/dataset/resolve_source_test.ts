@@ -11,7 +11,7 @@ Deno.test("resolveSource() detects the default dataset folder: train and test sh
   if (source.kind !== "tfrecord") return;
   assert.deepEqual(
     source.train.map((s) => s.name),
-    [0, 1, 2, 3].map((k) => `train-0000${k}.tfrecords`),
+    [0, 1, 2, 3, 4, 5, 6].map((k) => `train-0000${k}.tfrecords`),
   );
   assert.deepEqual(source.test.map((s) => s.name), ["test-00000.tfrecords"]);
   assert.equal(source.labelMap, `${REPO}/data/fashion-mnist/label_map.json`);
