@@ -242,6 +242,42 @@ Deno.test("Resizer.resize() keeps a flat image flat and is deterministic", () =>
   }
 });
 
+Deno.test("Resizer.resize() is centre-aligned: a mirrored image stays mirrored, upscaled or downscaled (sharp's linear upscale is half a pixel off)", () => {
+  const resizer = new Resizer();
+  const side = 28;
+  // Stripes mirrored about the vertical axis, with hard edges (as Fashion-MNIST's).
+  const mirrored = Uint8Array.from({ length: side * side }, (_, i) => {
+    const x = i % side, m = Math.min(x, side - 1 - x);
+    return m >= 5 && m < 9 ? 255 : m < 3 ? 40 : 0;
+  });
+  for (const kernel of KERNELS) {
+    for (const out of [32, 56, 20]) {
+      resizer.source(mirrored.length).set(mirrored);
+      const got = resizer.resize({
+        width: side,
+        height: side,
+        channels: 1,
+        left: 0,
+        top: 0,
+        cropWidth: side,
+        cropHeight: side,
+        outWidth: out,
+        outHeight: out,
+        kernel,
+      });
+      for (let y = 0; y < out; y++) {
+        for (let x = 0; x < out; x++) {
+          assert.equal(
+            got[y * out + x],
+            got[y * out + out - 1 - x],
+            `${kernel} ${side} → ${out}: (${x}, ${y})`,
+          );
+        }
+      }
+    }
+  }
+});
+
 Deno.test("Resizer.resize() refuses a source it was not given and an unknown kernel", () => {
   const resizer = new Resizer();
   resizer.source(10);
