@@ -3,9 +3,7 @@
  * is `img_size`, and store the pixels (uint8 HWC, grey kept as one channel)
  * as records of TFRecord-framed shards, so each epoch only crops and
  * normalises. Crop-after-resize has the same distribution as the notebook's
- * resize-after-crop. Plain JPEGs decode on the fast path in a pool of
- * workers, one per core (see `_fast_jpeg.ts`); everything else, and every
- * error, goes through sharp as in stream mode.
+ * resize-after-crop.
  *
  * @module
  */
@@ -17,7 +15,6 @@ import {
 import type { OnError, SkippedRecord } from "../dataset/skipped_record.ts";
 import { decodeExample } from "../tfrecord/example.ts";
 import { TfRecordWriter } from "../tfrecord/tfrecord_writer.ts";
-import { DecodePool } from "./_decode_pool.ts";
 import { mapInOrder } from "./_in_flight.ts";
 import { ShardFiles } from "./_shard_files.ts";
 import { decodeShorterSide, type ResizeKernel } from "./decode_image.ts";
@@ -37,10 +34,8 @@ export interface MaterializeOptions {
   imgSize: number;
   /** Resampling kernel. @default "linear" */
   kernel?: ResizeKernel;
-  /** Decodes in flight (at least two per decode worker). @default 4 */
+  /** Decodes in flight. @default 4 */
   concurrency?: number;
-  /** Decode workers for the fast path. @default navigator.hardwareConcurrency, at most 8 */
-  workers?: number;
   /** What to do with an image that does not decode. @default "fail" */
   onError?: OnError;
   /** Bytes per pixel shard before a new one starts. @default 1 GiB */
@@ -73,24 +68,6 @@ export async function materializeImages(
   const shards: string[] = [];
   await Deno.mkdir(`${options.outDir}/pixels`, { recursive: true });
   let writer: TfRecordWriter | undefined;
-  const workers = options.workers ?? Math.min(8, navigator.hardwareConcurrency);
-  const pool = DecodePool.open(workers);
-
-  /** The fast path's pixels, or undefined where sharp must decode the image. */
-  const decodeFast = async (
-    bytes: Uint8Array,
-    i: number,
-  ): Promise<PixelImage | undefined> => {
-    if (pool === undefined) return undefined;
-    const reply = await pool.run(bytes, {
-      width: index.width[i],
-      height: index.height[i],
-      size: imgSize,
-      kernel: options.kernel ?? "linear",
-      grey: index.channels[i] <= 2,
-    });
-    return reply.kind === "pixels" ? reply.image : undefined;
-  };
 
   const decode = async (i: number): Promise<PixelImage | Error | undefined> => {
     if (index.split[i] === SPLIT_CODES.excluded) return undefined;
@@ -110,14 +87,13 @@ export async function materializeImages(
       if (image?.kind !== "bytes") {
         throw new Error('the record has no "image" bytes');
       }
-      return await decodeFast(image.value[0], i) ??
-        await decodeShorterSide(image.value[0], {
-          size: imgSize,
-          width: index.width[i],
-          height: index.height[i],
-          grey: index.channels[i] <= 2,
-          kernel: options.kernel,
-        });
+      return await decodeShorterSide(image.value[0], {
+        size: imgSize,
+        width: index.width[i],
+        height: index.height[i],
+        grey: index.channels[i] <= 2,
+        kernel: options.kernel,
+      });
     } catch (error) {
       return new ImageDecodeError(
         `Cannot decode image: ${(error as Error).message}`,
@@ -136,11 +112,7 @@ export async function materializeImages(
     let i = 0;
     const ids = Array.from({ length: index.size }, (_, k) => k);
     for await (
-      const result of mapInOrder(
-        ids,
-        Math.max(options.concurrency ?? 4, 2 * workers),
-        decode,
-      )
+      const result of mapInOrder(ids, options.concurrency ?? 4, decode)
     ) {
       const row = {
         shard: 0,
@@ -191,7 +163,6 @@ export async function materializeImages(
   } finally {
     await writer?.close();
     await files.close();
-    pool?.close();
   }
   return { index: builder.finish(shards), skipped };
 }
