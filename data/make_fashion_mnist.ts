@@ -64,11 +64,10 @@ function stratifiedSubset(labels: Uint8Array, perClass: number, part: string): n
 
 // Replace the shards and the label map, keep anything else (the folder's README).
 await Deno.mkdir(values.out, { recursive: true });
-for await (const entry of Deno.readDir(values.out)) {
-  if (/^(train|test)-\d+\.tfrecords$|^label_map\.json$/.test(entry.name)) {
-    await Deno.remove(`${values.out}/${entry.name}`);
-  }
-}
+const replaced = (await Array.fromAsync(Deno.readDir(values.out)))
+  .map((entry) => entry.name)
+  .filter((name) => /^(train|test)-\d+\.tfrecords$|^label_map\.json$/.test(name));
+for (const name of replaced) await Deno.remove(`${values.out}/${name}`);
 const writer = new ShardSetWriter(values.out, ".", 3000);
 let bytes = 0;
 for (const [part, prefix, perClass] of [

@@ -242,7 +242,7 @@ Deno.test("Resizer.resize() keeps a flat image flat and is deterministic", () =>
   }
 });
 
-Deno.test("Resizer.resize() is centre-aligned: a mirrored image stays mirrored, upscaled or downscaled (sharp's linear upscale is half a pixel off)", () => {
+Deno.test("Resizer.resize() is centre-aligned: a mirrored image stays mirrored, upscaled or downscaled", () => {
   const resizer = new Resizer();
   const side = 28;
   // Stripes mirrored about the vertical axis, with hard edges (as Fashion-MNIST's).
