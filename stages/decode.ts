@@ -105,7 +105,7 @@ export default defineStage({
         await readRecordIndexSize(ingestDir),
       );
     }
-    const { skipped } = await writeDecodedDataset({
+    const { skipped, fast } = await writeDecodedDataset({
       ingestDir,
       outDir: ctx.outDir,
       settings,
@@ -155,9 +155,9 @@ export default defineStage({
     const images = dataset.counts.train + dataset.counts.holdout;
     ctx.log.info(
       p.mode === "materialize"
-        ? `materialize: ${images} images decoded at ${p.img_size}px, ${skipped.length} skipped, in ${
-          seconds.toFixed(1)
-        } s`
+        ? `materialize: ${images} images decoded at ${p.img_size}px${
+          fast > 0 ? ` (${fast} already that size, on the fast path)` : ""
+        }, ${skipped.length} skipped, in ${seconds.toFixed(1)} s`
         : `stream: ${images} images, decoded at ${p.img_size}px per batch`,
     );
     ctx.log.info(describeAugment(p.augment));
@@ -166,6 +166,7 @@ export default defineStage({
       train: dataset.counts.train,
       holdout: dataset.counts.holdout,
       skipped: skipped.length,
+      fastDecoded: fast,
       skippedRecords: skipped.slice(0, 100),
       seconds,
       batchStats: stats,

@@ -1,7 +1,8 @@
 /**
- * Workers that decode square crops on the fast JPEG path (libturbojpeg +
- * the SIMD resampler), so that decoding uses every core while the calling
- * thread assembles batches. Workers start on first use and stop after a
+ * Workers that decode images on the fast JPEG path (libturbojpeg + the SIMD
+ * resampler): stream mode's square crops, materialize's shorter-side
+ * resizes. Decoding uses every core while the calling thread assembles
+ * batches or writes shards. Workers start on first use and stop after a
  * second without work (an idle Worker would keep the process alive) or on
  * {@linkcode DecodePool.close}. Private to lib/image.
  *
@@ -13,7 +14,7 @@ import {
   type DecodeTarget,
   LocalDecoder,
 } from "./_decode_protocol.ts";
-import { FastJpegDecoder, type FastSquareRequest } from "./_fast_jpeg.ts";
+import { FastJpegDecoder, type FastRequest } from "./_fast_jpeg.ts";
 
 /** Idle time after which the workers stop, in milliseconds. */
 const IDLE_MS = 1000;
@@ -71,14 +72,14 @@ export class DecodePool {
   }
 
   /**
-   * Decodes one square crop in a worker; `bytes` is copied. With `into`
+   * Decodes one image in a worker; `bytes` is copied. With `into`
    * (see {@linkcode canWriteInto}), its normalised floats go straight there
    * and the reply is "written" (no copy of the image crosses threads);
    * without, the reply holds its uint8 pixels.
    */
   run(
     bytes: Uint8Array,
-    request: FastSquareRequest,
+    request: FastRequest,
     into?: DecodeTarget,
   ): Promise<DecodeReply> {
     if (into !== undefined && !this.canWriteInto(into.out)) {

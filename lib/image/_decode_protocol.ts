@@ -3,22 +3,22 @@
  *
  * @module
  */
-import type { FastJpegDecoder, FastSquareRequest } from "./_fast_jpeg.ts";
+import type { FastJpegDecoder, FastRequest } from "./_fast_jpeg.ts";
 import {
   normalizationTable,
   type PixelImage,
   writeNormalized,
 } from "./normalize.ts";
 
-/** One square crop to decode; `bytes` is transferred. */
+/** One image to decode (a square crop or a shorter-side resize); `bytes` is transferred. */
 export interface DecodeRequest {
   /** Matches the reply. */
   id: number;
   /** The encoded image (its own buffer). */
   bytes: Uint8Array;
   /** What to decode. */
-  request: FastSquareRequest;
-  /** Where to write normalised float32 RGB (a batch; on a SharedArrayBuffer for a worker); without it, the answer is uint8 pixels. */
+  request: FastRequest;
+  /** Where to write normalised float32 RGB (a batch; on a SharedArrayBuffer for a worker; square crops only); without it, the answer is uint8 pixels. */
   into?: DecodeTarget;
 }
 
@@ -52,14 +52,19 @@ export class LocalDecoder {
   /** The reply to one request (`bytes` is handed back when sharp must decode it). */
   run(
     bytes: Uint8Array,
-    request: FastSquareRequest,
+    request: FastRequest,
     id = 0,
     into?: DecodeTarget,
   ): DecodeReply {
     try {
-      const image = this.#decoder?.decodeSquare(bytes, request);
+      const image = this.#decoder?.decode(bytes, request);
       if (image === undefined) return { id, kind: "sharp", bytes };
       if (into === undefined) return { id, kind: "pixels", image };
+      if (image.width !== image.height) {
+        throw new TypeError(
+          `Cannot write a ${image.width}x${image.height} image into a batch of squares`,
+        );
+      }
       const square = { left: 0, top: 0, side: request.size };
       writeNormalized(into.out, into.at, image, square, this.#table);
       return { id, kind: "written" };

@@ -1,5 +1,5 @@
 /**
- * Worker entry of the decode pool: decodes the square crops it is sent with
+ * Worker entry of the decode pool: decodes the images it is sent with
  * its own libturbojpeg handle and resampler ({@linkcode LocalDecoder}),
  * normalised to float32 or as uint8 pixels, and hands back the JPEG bytes
  * of an image that is sharp's to decode.

@@ -1,8 +1,9 @@
 /**
- * The fast path of a square crop: libturbojpeg decodes a plain JPEG at the
- * smallest DCT scale (1/2, 1/4, 1/8) that keeps the crop at least `size`
- * pixels wide, straight into the resampler's memory, which crops and
- * resizes it. Anything sharp would treat differently (EXIF orientation,
+ * The fast path of a square crop (stream mode's batches) and of a resize to
+ * a shorter side (what materialize stores): libturbojpeg decodes a plain
+ * JPEG at the smallest DCT scale (1/2, 1/4, 1/8) that keeps the crop at
+ * least as large as the output, straight into the resampler's memory, which
+ * crops and resizes it. Anything sharp would treat differently (EXIF orientation,
  * an ICC profile other than sRGB, CMYK, a colour JPEG asked for as grey, a
  * size that differs from the index, a warning or error while decoding, not
  * a JPEG at all) returns undefined: the caller decodes it with sharp, as
@@ -15,6 +16,7 @@ import { jpegMarkers } from "./_jpeg_markers.ts";
 import { Resizer } from "./_resizer.ts";
 import { TJCS, TurboJpeg } from "./_turbojpeg.ts";
 import type { ResizeKernel } from "./decode_image.ts";
+import { shorterSideSize } from "./shorter_side_size.ts";
 import type { PixelImage } from "./normalize.ts";
 import type { SquareCrop } from "./square_crop.ts";
 
@@ -33,6 +35,22 @@ export interface FastSquareRequest {
   grey: boolean;
 }
 
+/** The whole image resized so its shorter side is `size` ({@linkcode shorterSideSize}). */
+export type FastShorterSideRequest = Omit<FastSquareRequest, "crop">;
+
+/** What one fast decode does: a square crop (with `crop`) or a shorter-side resize. */
+export type FastRequest = FastSquareRequest | FastShorterSideRequest;
+
+/** A source rectangle, in upright source pixels, and the output it becomes. */
+interface Rect {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+  outWidth: number;
+  outHeight: number;
+}
+
 /** A libturbojpeg decompressor and a resampler: one per thread. */
 export class FastJpegDecoder {
   readonly #jpeg: TurboJpeg;
@@ -48,10 +66,49 @@ export class FastJpegDecoder {
     return jpeg && new FastJpegDecoder(jpeg);
   }
 
+  /** The request's pixels, or undefined when this image is sharp's to decode. */
+  decode(bytes: Uint8Array, r: FastRequest): PixelImage | undefined {
+    return "crop" in r
+      ? this.decodeSquare(bytes, r)
+      : this.decodeShorterSide(bytes, r);
+  }
+
   /** The crop as uint8 pixels, or undefined when this image is sharp's to decode. */
   decodeSquare(
     bytes: Uint8Array,
     r: FastSquareRequest,
+  ): PixelImage | undefined {
+    const { left, top, side } = r.crop;
+    return this.#decodeRect(bytes, r, {
+      left,
+      top,
+      width: side,
+      height: side,
+      outWidth: r.size,
+      outHeight: r.size,
+    });
+  }
+
+  /** The whole image with its shorter side resized to `size`, or undefined when it is sharp's to decode. */
+  decodeShorterSide(
+    bytes: Uint8Array,
+    r: FastShorterSideRequest,
+  ): PixelImage | undefined {
+    const out = shorterSideSize(r.width, r.height, r.size);
+    return this.#decodeRect(bytes, r, {
+      left: 0,
+      top: 0,
+      width: r.width,
+      height: r.height,
+      outWidth: out.width,
+      outHeight: out.height,
+    });
+  }
+
+  #decodeRect(
+    bytes: Uint8Array,
+    r: FastShorterSideRequest,
+    rect: Rect,
   ): PixelImage | undefined {
     const markers = jpegMarkers(bytes);
     if (!markers || markers.orientation !== 1 || markers.icc === "other") {
@@ -65,28 +122,32 @@ export class FastJpegDecoder {
     ) return undefined;
     const channels = r.grey ? 1 : 3;
     let scale = 8;
-    while (scale > 1 && r.crop.side / scale < r.size) scale >>= 1;
+    while (
+      scale > 1 &&
+      (rect.width / scale < rect.outWidth ||
+        rect.height / scale < rect.outHeight)
+    ) scale >>= 1;
     // TJSCALED: the library rounds scaled sizes up.
     const sw = Math.ceil(r.width / scale), sh = Math.ceil(r.height / scale);
     const source = this.#resizer.source(sw * sh * channels);
     if (!this.#jpeg.decode(bytes, source, sw, sh, r.grey)) return undefined;
-    const { left, top, side } = r.crop;
     const fx = sw / r.width, fy = sh / r.height;
-    const data = scale === 1 && side === r.size
-      ? copySquare(source, sw, channels, left, top, side)
+    const data = scale === 1 && rect.width === rect.outWidth &&
+        rect.height === rect.outHeight
+      ? copyRect(source, sw, channels, rect)
       : this.#resizer.resize({
         width: sw,
         height: sh,
         channels,
-        left: left * fx,
-        top: top * fy,
-        cropWidth: side * fx,
-        cropHeight: side * fy,
-        outWidth: r.size,
-        outHeight: r.size,
+        left: rect.left * fx,
+        top: rect.top * fy,
+        cropWidth: rect.width * fx,
+        cropHeight: rect.height * fy,
+        outWidth: rect.outWidth,
+        outHeight: rect.outHeight,
         kernel: r.kernel,
       });
-    return { data, width: r.size, height: r.size, channels };
+    return { data, width: rect.outWidth, height: rect.outHeight, channels };
   }
 
   /** Frees the decompressor. */
@@ -95,18 +156,16 @@ export class FastJpegDecoder {
   }
 }
 
-function copySquare(
+function copyRect(
   source: Uint8Array,
   width: number,
   channels: number,
-  left: number,
-  top: number,
-  side: number,
+  rect: Rect,
 ): Uint8Array {
-  const out = new Uint8Array(side * side * channels);
-  const row = side * channels;
-  for (let y = 0; y < side; y++) {
-    const from = ((top + y) * width + left) * channels;
+  const out = new Uint8Array(rect.width * rect.height * channels);
+  const row = rect.width * channels;
+  for (let y = 0; y < rect.height; y++) {
+    const from = ((rect.top + y) * width + rect.left) * channels;
     out.set(source.subarray(from, from + row), y * row);
   }
   return out;

@@ -7,6 +7,7 @@
 import sharp, { type Sharp } from "sharp";
 import type { PixelImage } from "./normalize.ts";
 import { type CropPlacement, squareCrop } from "./square_crop.ts";
+import { shorterSideSize } from "./shorter_side_size.ts";
 
 /** sharp's resampling kernels. */
 export type ResizeKernel =
@@ -58,13 +59,7 @@ export async function decodeSquare(
   const kernel = options.kernel ?? "linear";
   let pipeline = open(bytes);
   if (options.shrinkOnLoad) {
-    const scale = size / Math.min(width, height);
-    const w = width <= height
-      ? size
-      : Math.max(size, Math.round(width * scale));
-    const h = height < width
-      ? size
-      : Math.max(size, Math.round(height * scale));
+    const { width: w, height: h } = shorterSideSize(width, height, size);
     const crop = squareCrop(w, h, options.placement);
     pipeline = pipeline.resize(w, h, { fit: "fill", kernel })
       .extract({ left: crop.left, top: crop.top, width: size, height: size });
@@ -91,10 +86,8 @@ export async function decodeShorterSide(
   bytes: Uint8Array,
   options: DecodeOptions & { width: number; height: number },
 ): Promise<PixelImage> {
-  const { size, width, height } = options;
-  const scale = size / Math.min(width, height);
-  const w = width <= height ? size : Math.max(size, Math.round(width * scale));
-  const h = height < width ? size : Math.max(size, Math.round(height * scale));
+  const { width, height } = options;
+  const { width: w, height: h } = shorterSideSize(width, height, options.size);
   let pipeline = open(bytes);
   if (w !== width || h !== height) {
     pipeline = pipeline.resize(w, h, {

@@ -5,6 +5,14 @@
  * normalises. Crop-after-resize has the same distribution as the notebook's
  * resize-after-crop.
  *
+ * Plain JPEGs already at the stored size (such as Fashion-MNIST's 28 px at
+ * `img_size: 28`) decode on the fast path in a pool of workers, one per core
+ * (see `_fast_jpeg.ts`): with nothing to resample, its pixels are sharp's
+ * byte for byte, at a tenth of the time. Every image that needs resizing,
+ * every other kind and every error goes through sharp as in stream mode:
+ * the landmark recipe trained on the fast path's resampled pixels scored
+ * 36.4% top-1 on validation against 43.5% on sharp's.
+ *
  * @module
  */
 import {
@@ -15,12 +23,14 @@ import {
 import type { OnError, SkippedRecord } from "../dataset/skipped_record.ts";
 import { decodeExample } from "../tfrecord/example.ts";
 import { TfRecordWriter } from "../tfrecord/tfrecord_writer.ts";
+import { DecodePool } from "./_decode_pool.ts";
 import { mapInOrder } from "./_in_flight.ts";
 import { ShardFiles } from "./_shard_files.ts";
 import { decodeShorterSide, type ResizeKernel } from "./decode_image.ts";
 import { ImageDecodeError } from "./image_decode_error.ts";
 import { recordSource } from "./record_source.ts";
 import type { PixelImage } from "./normalize.ts";
+import { shorterSideSize } from "./shorter_side_size.ts";
 
 /** Options of {@linkcode materializeImages}. */
 export interface MaterializeOptions {
@@ -34,8 +44,10 @@ export interface MaterializeOptions {
   imgSize: number;
   /** Resampling kernel. @default "linear" */
   kernel?: ResizeKernel;
-  /** Decodes in flight. @default 4 */
+  /** Decodes in flight (at least two per decode worker). @default 4 */
   concurrency?: number;
+  /** Decode workers for the fast path. @default navigator.hardwareConcurrency, at most 8 */
+  workers?: number;
   /** What to do with an image that does not decode. @default "fail" */
   onError?: OnError;
   /** Bytes per pixel shard before a new one starts. @default 1 GiB */
@@ -50,6 +62,8 @@ export interface MaterializedImages {
   index: RecordIndex;
   /** Images left out under `on_error: skip`. */
   skipped: SkippedRecord[];
+  /** Images decoded on the fast path (the rest went through sharp). */
+  fast: number;
 }
 
 /**
@@ -68,6 +82,32 @@ export async function materializeImages(
   const shards: string[] = [];
   await Deno.mkdir(`${options.outDir}/pixels`, { recursive: true });
   let writer: TfRecordWriter | undefined;
+  const workers = options.workers ?? Math.min(8, navigator.hardwareConcurrency);
+  const pool = DecodePool.open(workers);
+
+  let fast = 0;
+
+  /** The fast path's pixels, or undefined where sharp must decode the image. */
+  const decodeFast = async (
+    bytes: Uint8Array,
+    i: number,
+  ): Promise<PixelImage | undefined> => {
+    const width = index.width[i], height = index.height[i];
+    const out = shorterSideSize(width, height, imgSize);
+    if (pool === undefined || out.width !== width || out.height !== height) {
+      return undefined;
+    }
+    const reply = await pool.run(bytes, {
+      width,
+      height,
+      size: imgSize,
+      kernel: options.kernel ?? "linear",
+      grey: index.channels[i] <= 2,
+    });
+    if (reply.kind !== "pixels") return undefined;
+    fast++;
+    return reply.image;
+  };
 
   const decode = async (i: number): Promise<PixelImage | Error | undefined> => {
     if (index.split[i] === SPLIT_CODES.excluded) return undefined;
@@ -87,13 +127,14 @@ export async function materializeImages(
       if (image?.kind !== "bytes") {
         throw new Error('the record has no "image" bytes');
       }
-      return await decodeShorterSide(image.value[0], {
-        size: imgSize,
-        width: index.width[i],
-        height: index.height[i],
-        grey: index.channels[i] <= 2,
-        kernel: options.kernel,
-      });
+      return await decodeFast(image.value[0], i) ??
+        await decodeShorterSide(image.value[0], {
+          size: imgSize,
+          width: index.width[i],
+          height: index.height[i],
+          grey: index.channels[i] <= 2,
+          kernel: options.kernel,
+        });
     } catch (error) {
       return new ImageDecodeError(
         `Cannot decode image: ${(error as Error).message}`,
@@ -112,7 +153,11 @@ export async function materializeImages(
     let i = 0;
     const ids = Array.from({ length: index.size }, (_, k) => k);
     for await (
-      const result of mapInOrder(ids, options.concurrency ?? 4, decode)
+      const result of mapInOrder(
+        ids,
+        Math.max(options.concurrency ?? 4, 2 * workers),
+        decode,
+      )
     ) {
       const row = {
         shard: 0,
@@ -163,6 +208,7 @@ export async function materializeImages(
   } finally {
     await writer?.close();
     await files.close();
+    pool?.close();
   }
-  return { index: builder.finish(shards), skipped };
+  return { index: builder.finish(shards), skipped, fast };
 }

@@ -47,6 +47,8 @@ export interface DecodedDataset {
   index: RecordIndex;
   /** Images left out (materialize, `on_error: skip`). */
   skipped: SkippedRecord[];
+  /** Images materialize decoded on the fast path (0 in stream mode). */
+  fast: number;
 }
 
 /** Writes the decode artifact. */
@@ -66,8 +68,9 @@ export async function writeDecodedDataset(
   }
   let index = source;
   let skipped: SkippedRecord[] = [];
+  let fast = 0;
   if (settings.mode === "materialize") {
-    ({ index, skipped } = await materializeImages({
+    ({ index, skipped, fast } = await materializeImages({
       index: source,
       sourceDir: ingestDir,
       outDir,
@@ -92,5 +95,5 @@ export async function writeDecodedDataset(
     json({ ...settings, records: index.size, skipped: skipped.length }),
   );
   await Deno.writeTextFile(`${outDir}/report.json`, json({ skipped }));
-  return { index, skipped };
+  return { index, skipped, fast };
 }

@@ -30,13 +30,18 @@ const KINDS: ImageKind[] = [
   "cmyk-jpeg",
 ];
 
+/** The kind of fixture record `i` (records keep their order through ingest). */
+export function fixtureKind(i: number): ImageKind {
+  return KINDS[i % KINDS.length];
+}
+
 /** 30 fixture records: sizes cycle through SIZES, kinds through KINDS, labels 0,1,2. */
 export async function fixtureRecords(): Promise<FixtureRecord[]> {
   const records: FixtureRecord[] = [];
   for (let i = 0; i < 30; i++) {
     const [w, h] = SIZES[i % SIZES.length];
     records.push({
-      image: await makeImage(KINDS[i % KINDS.length], w, h),
+      image: await makeImage(fixtureKind(i), w, h),
       label: i % 3,
     });
   }

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import sharp from "sharp";
 import { FastJpegDecoder } from "../../../lib/image/_fast_jpeg.ts";
-import { decodeSquare } from "../../../lib/image/decode_image.ts";
+import {
+  decodeShorterSide,
+  decodeSquare,
+} from "../../../lib/image/decode_image.ts";
 import { squareCrop } from "../../../lib/image/square_crop.ts";
 import { keyedRandom } from "../../../lib/random/keyed_random.ts";
 import { type ImageKind, makeImage } from "../../testdata/image_fixtures.ts";
@@ -110,6 +113,68 @@ Deno.test({
         }
       }
     }
+  },
+});
+
+Deno.test({
+  name:
+    "FastJpegDecoder.decodeShorterSide() matches sharp's shorter-side resize (materialize), portrait and landscape",
+  ignore: missing !== undefined,
+  async fn() {
+    // [width, height, size]: no resize, upscale, downscale by < 2, by 2–8x (DCT-scaled), portrait.
+    for (
+      const [w, h, size] of [[28, 28, 28], [28, 28, 32], [90, 60, 50], [
+        400,
+        300,
+        64,
+      ], [300, 640, 50]]
+    ) {
+      for (const grey of [false, true]) {
+        const colour = await photo(w, h);
+        const bytes = grey
+          ? new Uint8Array(
+            await sharp(colour).toColourspace("b-w").jpeg({ quality: 90 })
+              .toBuffer(),
+          )
+          : colour;
+        const r = {
+          width: w,
+          height: h,
+          size,
+          kernel: "linear",
+          grey,
+        } as const;
+        const fast = decoder!.decodeShorterSide(bytes, r);
+        assert.ok(fast, `${w}x${h} → ${size} grey ${grey}: took the fast path`);
+        // The request without a crop is a shorter-side resize.
+        assert.deepEqual(decoder!.decode(bytes, r), fast);
+        const slow = await decodeShorterSide(bytes, r);
+        assert.deepEqual(
+          [fast.width, fast.height, fast.channels],
+          [slow.width, slow.height, slow.channels],
+        );
+        assert.equal(Math.min(fast.width, fast.height), size);
+        const limit = size * 2 <= Math.min(w, h) ? 3 : 1.5;
+        assert.ok(
+          mad(fast.data, slow.data) < limit,
+          `${w}x${h} → ${size} grey ${grey}: mean abs diff ${
+            mad(fast.data, slow.data)
+          }`,
+        );
+      }
+    }
+    // What sharp treats specially stays sharp's here too.
+    const cmyk = await makeImage("cmyk-jpeg", 48, 32);
+    assert.equal(
+      decoder!.decodeShorterSide(cmyk, {
+        width: 48,
+        height: 32,
+        size: 16,
+        kernel: "linear",
+        grey: false,
+      }),
+      undefined,
+    );
   },
 });
 
