@@ -40,6 +40,8 @@ const rampCosine = z.strictObject({
   sustain_epochs: z.int().min(0).default(2),
   /** Exponent of the warm-up ramp. */
   exponent: z.number().positive().default(2.5),
+  /** Move the rate every step, linearly from each epoch's value to the next's (the notebook: once per epoch). */
+  per_step: z.boolean().default(false),
 });
 
 const constant = z.strictObject({
@@ -238,6 +240,7 @@ export default defineStage({
         trainer,
         steps,
         schedule,
+        lrPerStep: p.lr.schedule === "ramp-cosine" && p.lr.per_step,
         history: resumed?.history ?? [],
         monitor: p.monitor,
         patience: p.patience,

@@ -10,7 +10,7 @@
 export interface EpochRecord {
   /** 1-based epoch number. */
   epoch: number;
-  /** The learning rate used. */
+  /** The learning rate of the epoch (of its first step when the rate moves every step). */
   lr: number;
   /** Mean cross-entropy over the epoch's batches. */
   loss: number;

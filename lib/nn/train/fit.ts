@@ -16,6 +16,7 @@ import type { StepOptions } from "./train_replica.ts";
 import type { StepOutcome } from "./trainer.ts";
 import { learningHealth } from "./learning_health.ts";
 import type { EpochRecord, ValidationRecord } from "./epoch_record.ts";
+import { stepLr } from "./lr_schedule.ts";
 
 /** What the best checkpoint and early stopping watch. */
 export type Monitor =
@@ -95,6 +96,8 @@ export interface FitOptions {
   steps: number;
   /** The learning rate of each epoch; its length is the number of epochs. */
   schedule: readonly number[];
+  /** Move the rate every step, from each epoch's rate to the next's ({@linkcode stepLr}). @default false */
+  lrPerStep?: boolean;
   /** Epochs already done (resume). @default [] */
   history?: readonly EpochRecord[];
   /** The ArcFace margin scale at (0-based epoch, 0-based step). @default always 1 */
@@ -185,6 +188,10 @@ export async function fit(options: FitOptions): Promise<EpochRecord[]> {
   for (let epoch = history.length; epoch < epochs; epoch++) {
     if (stopsEarly(history, monitor, options.patience)) break;
     const lr = options.schedule[epoch];
+    const lrOf = (at: number) =>
+      options.lrPerStep
+        ? stepLr(options.schedule, epoch, at, options.steps)
+        : lr;
     const epochStart = performance.now();
     let lossSum = 0;
     let images = 0;
@@ -221,17 +228,18 @@ export async function fit(options: FitOptions): Promise<EpochRecord[]> {
         step,
         steps: options.steps,
         loss: lossSum / images,
-        lr,
+        lr: lrOf(step - 1),
         imagesPerSecond: images / elapsed,
         etaSeconds: perStep * stepsLeft,
       });
     };
     for await (const batch of options.batches(epoch)) {
-      marginScale = options.marginScale?.(epoch, step + pending.length) ?? 1;
+      const at = step + pending.length;
+      marginScale = options.marginScale?.(epoch, at) ?? 1;
       const outcome = options.trainer.step(
         batch.images,
         batch.labels,
-        lr,
+        lrOf(at),
         { marginScale },
       );
       // Awaited in order below; until then a failure must not go unhandled.

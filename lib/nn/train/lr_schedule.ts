@@ -84,6 +84,24 @@ export function rampCosineLr(
 }
 
 /**
+ * The rate of step `step` (0-based) of `epoch` when it changes every step:
+ * linear from the epoch's rate to the next epoch's over the epoch's `steps`
+ * (the last epoch keeps its rate). At each epoch's first step it is the
+ * per-epoch rate, so the schedule keeps its shape; a warm-up epoch climbs
+ * instead of spending all its steps at `start`.
+ */
+export function stepLr(
+  schedule: readonly number[],
+  epoch: number,
+  step: number,
+  steps: number,
+): number {
+  const from = schedule[epoch];
+  const to = schedule[epoch + 1] ?? from;
+  return from + (to - from) * (step / steps);
+}
+
+/**
  * The learning rate of every epoch `0 … epochs − 1`.
  *
  * @throws {RangeError} when `epochs` is not a positive integer or a rate is not positive

@@ -70,6 +70,42 @@ Deno.test("fit() on labels that do not match the images warns that the model is 
   }
 });
 
+Deno.test("fit() with lrPerStep hands each step its interpolated rate and records each epoch's first", async () => {
+  await useBackend("wasm");
+  const model = buildRetrievalModel({
+    backbone: planEfficientNetV2({ variant: "pico", dropPath: 0 }),
+    imgSize: IMG,
+    classes: CLASSES,
+    seed: 1,
+  });
+  const trainer = await createTrainer({ model, backend: "wasm", topK: [1] });
+  const rates: number[] = [];
+  const progress: number[] = [];
+  try {
+    const history = await fit({
+      trainer: {
+        step: (images, labels, lr, options) => {
+          rates.push(lr);
+          return trainer.step(images, labels, lr, options);
+        },
+      },
+      steps: 2,
+      schedule: [1e-4, 1e-3],
+      lrPerStep: true,
+      batches: async function* (epoch) {
+        for (let step = 0; step < 2; step++) yield shuffledBatch(epoch, step);
+      },
+      onStep: (p) => progress.push(p.lr),
+    });
+    assert.deepEqual(rates, [1e-4, 5.5e-4, 1e-3, 1e-3]);
+    assert.deepEqual(progress, rates);
+    assert.deepEqual(history.map((r) => r.lr), [1e-4, 1e-3]);
+  } finally {
+    await trainer.dispose();
+    model.dispose();
+  }
+});
+
 const record = (epoch: number, loss: number, top1: number): EpochRecord => ({
   epoch,
   lr: 1e-3,

@@ -3,6 +3,7 @@ import {
   lrSchedule,
   pythonRound,
   rampCosineLr,
+  stepLr,
 } from "../../../../lib/nn/train/lr_schedule.ts";
 
 // The notebook's lrfn, run by Python itself (math.cos in place of tf.math.cos).
@@ -83,6 +84,19 @@ Deno.test("lrSchedule() with a constant rate repeats it", () => {
   ]);
   assert.throws(() => lrSchedule({ kind: "constant", lr: 0 }, 3), /lr 0/);
   assert.throws(() => lrSchedule({ kind: "constant", lr: 1 }, 0), /epochs 0/);
+});
+
+Deno.test("stepLr() moves linearly from each epoch's rate to the next's and holds the last", () => {
+  const schedule = [1e-4, 3e-3, 1e-4];
+  const close = (actual: number[], expected: number[]) =>
+    actual.forEach((v, i) =>
+      assert.ok(Math.abs(v - expected[i]) < 1e-12, `${actual} vs ${expected}`)
+    );
+  const epoch = (e: number) =>
+    [0, 1, 2, 3].map((step) => stepLr(schedule, e, step, 4));
+  close(epoch(0), [1e-4, 8.25e-4, 1.55e-3, 2.275e-3]);
+  close(epoch(1), [3e-3, 2.275e-3, 1.55e-3, 8.25e-4]);
+  close(epoch(2), [1e-4, 1e-4, 1e-4, 1e-4]);
 });
 
 Deno.test("pythonRound() rounds exact ties to even like Python's round", () => {
