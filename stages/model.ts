@@ -46,7 +46,7 @@ const params = z.strictObject({
   /** Replaces the variant's depth coefficient. */
   depth: z.number().positive().optional(),
   /** Input size in pixels; the variant's resolution when absent. */
-  img_size: z.number().int().min(32).optional(),
+  img_size: z.number().int().min(16).optional(),
   /** Number of classes; taken from the `ingest` input's dataset.json when absent. */
   classes: z.number().int().min(1).optional(),
   /** The head: `{ arcface: {...} }` or `{ softmax: {} }`. */
