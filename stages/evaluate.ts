@@ -16,12 +16,15 @@ import {
   tfjsFacts,
 } from "./_tfjs_stage.ts";
 import { KNN_VOTINGS } from "../lib/metrics/knn_predict.ts";
+import { replicaCount } from "../lib/nn/train/replica_count.ts";
 
 const params = z.strictObject({
   /** The TensorFlow.js backend. */
   backend: backendParam,
   /** Images per inference batch. */
   batch_size: z.int().min(1).default(256),
+  /** Workers that embed each batch's parts on the CPU backends: `auto` uses one per core (at most 8). */
+  replicas: z.union([z.literal("auto"), z.int().min(1)]).default("auto"),
   /** k values of top-k accuracy (capped at the class count). */
   top_k: z.array(z.int().min(1)).min(1).default([1, 10, 100, 1000]),
   /** kNN retrieval against the train embeddings, or false to skip it. */
@@ -60,17 +63,31 @@ export default defineStage({
     const { modelPredictor } = await import(
       "../lib/nn/evaluate/predict_batches.ts"
     );
+    const { createTrainer } = await import("../lib/nn/train/trainer.ts");
 
     const facts = await useBackend(p.backend);
-    const model = await loadModel(`${ctx.inputs.train}/best`);
+    const checkpoint = `${ctx.inputs.train}/best`;
     const data = await openImageDataset(ctx.inputs.decode);
+    // Inference is per image, so the parts' embeddings are those of one
+    // model in this thread; replicas only spread the batches over the cores.
+    const replicas = replicaCount(p.replicas, facts.backend);
+    const model = replicas > 1 ? undefined : await loadModel(checkpoint);
+    const workers = replicas > 1
+      ? await createTrainer({
+        modelDir: checkpoint,
+        backend: facts.backend,
+        replicas,
+      })
+      : undefined;
     try {
       ctx.progress.start(
         "embedding images",
         data.counts.holdout + (p.knn ? data.counts.train : 0),
       );
       const metrics = await evaluateRetrieval({
-        predict: modelPredictor(model, data.imgSize),
+        predict: workers
+          ? (images) => workers.predict(images)
+          : modelPredictor(model!, data.imgSize),
         data,
         batchSize: p.batch_size,
         ks: p.top_k,
@@ -102,7 +119,8 @@ export default defineStage({
         knn_gap: metrics.knn?.gap ?? null,
       };
     } finally {
-      model.dispose();
+      model?.dispose();
+      await workers?.dispose();
       await data.close();
     }
   },

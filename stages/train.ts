@@ -25,6 +25,7 @@ import {
 import { KNN_VOTINGS } from "../lib/metrics/knn_predict.ts";
 import type { LrScheduleConfig } from "../lib/nn/train/lr_schedule.ts";
 import type { EpochRecord } from "../lib/nn/train/epoch_record.ts";
+import { replicaCount } from "../lib/nn/train/replica_count.ts";
 
 const rampCosine = z.strictObject({
   schedule: z.literal("ramp-cosine"),
@@ -134,16 +135,6 @@ function scheduleOf(p: Params): LrScheduleConfig {
   };
 }
 
-/** Replicas to use: `auto` is one per core, at most 8, and only on the CPU backends. */
-function resolveReplicas(
-  requested: Params["replicas"],
-  backend: string,
-): number {
-  if (requested !== "auto") return requested;
-  if (backend !== "wasm" && backend !== "cpu") return 1;
-  return Math.max(1, Math.min(8, navigator.hardwareConcurrency ?? 1));
-}
-
 export default defineStage({
   description:
     "Trains the model with Adam, the notebook's learning-rate schedule and best-loss checkpoints",
@@ -156,7 +147,7 @@ export default defineStage({
   resources: gpuResources,
   facts: (p) =>
     tfjsFacts(p.backend, (backend) => ({
-      replicas: String(resolveReplicas(p.replicas, backend)),
+      replicas: String(replicaCount(p.replicas, backend)),
     })),
   async run(ctx) {
     const p = ctx.params;
@@ -202,7 +193,7 @@ export default defineStage({
     const trainer = await createTrainer({
       modelDir: ctx.inputs.model,
       backend,
-      replicas: resolveReplicas(p.replicas, backend),
+      replicas: replicaCount(p.replicas, backend),
       workers: true,
       microBatch: p.micro_batch,
       topK: p.top_k,

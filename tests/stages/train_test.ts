@@ -162,6 +162,27 @@ Deno.test("train stage writes history.json with the schedule and per-epoch metri
     }
     assert.equal(metrics.knn.k, 3);
     assert.equal(evalSummary?.classifier_top1, metrics.classifier.topk["1"]);
+
+    // Two workers embed each batch's halves: the metrics of one model in
+    // the stage's own thread, to the last bit.
+    const byParts = async (replicas: number) => {
+      const dir = `${root}/evaluate-${replicas}`;
+      await Deno.mkdir(dir);
+      const { ctx } = createStageContext({
+        stage: "evaluate",
+        params: evaluate.params.parse({
+          backend: "wasm",
+          batch_size: 4,
+          knn: { k: 3 },
+          replicas,
+        }),
+        inputs: { train: outDir, decode: inputs.decode },
+        outDir: dir,
+      });
+      await evaluate.run(ctx);
+      return await Deno.readTextFile(`${dir}/metrics.json`);
+    };
+    assert.equal(await byParts(2), await byParts(1));
   } finally {
     await Deno.remove(root, { recursive: true });
   }
