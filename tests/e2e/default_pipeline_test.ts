@@ -74,10 +74,10 @@ Deno.test("the default pipeline reaches the accuracy floor, then re-runs nothing
     assert.match(second.out, /0 ran, 6 cached/);
 
     const yaml = await Deno.readTextFile(`${dir}/pipeline.yaml`);
-    assert.ok(yaml.includes("      batch_size: 64\n"));
+    assert.ok(yaml.includes("      batch_size: 256\n"));
     await Deno.writeTextFile(
       `${dir}/pipeline.yaml`,
-      yaml.replace("      batch_size: 64\n", "      batch_size: 32\n"),
+      yaml.replace("      batch_size: 256\n", "      batch_size: 128\n"),
     );
     const status = await cli(dir, "status", "pipeline.yaml");
     assert.equal(status.code, 0, status.out);
@@ -87,7 +87,7 @@ Deno.test("the default pipeline reaches the accuracy floor, then re-runs nothing
       ["ingest", "decode", "model", "train", "evaluate", "plot"].map(state),
       ["cached", "cached", "cached", "stale", "stale", "stale"],
     );
-    assert.match(status.out, /train +stale: param batch_size: 64 → 32/);
+    assert.match(status.out, /train +stale: param batch_size: 256 → 128/);
   } finally {
     await new Deno.Command("chmod", { args: ["-R", "u+w", dir] }).output();
     await Deno.remove(dir, { recursive: true });
