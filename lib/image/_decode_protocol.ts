@@ -10,7 +10,7 @@ import {
   writeNormalized,
 } from "./normalize.ts";
 
-/** One image to decode (a square crop or a shorter-side resize); `bytes` is transferred. */
+/** One image to decode (a square crop or the whole image); `bytes` is transferred. */
 export interface DecodeRequest {
   /** Matches the reply. */
   id: number;
@@ -60,9 +60,9 @@ export class LocalDecoder {
       const image = this.#decoder?.decode(bytes, request);
       if (image === undefined) return { id, kind: "sharp", bytes };
       if (into === undefined) return { id, kind: "pixels", image };
-      if (image.width !== image.height) {
+      if (!("crop" in request)) {
         throw new TypeError(
-          `Cannot write a ${image.width}x${image.height} image into a batch of squares`,
+          "Cannot write a whole image into a batch: only square crops go there",
         );
       }
       const square = { left: 0, top: 0, side: request.size };

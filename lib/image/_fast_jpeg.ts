@@ -1,9 +1,11 @@
 /**
- * The fast path of a square crop (stream mode's batches) and of a resize to
- * a shorter side (what materialize stores): libturbojpeg decodes a plain
- * JPEG at the smallest DCT scale (1/2, 1/4, 1/8) that keeps the crop at
- * least as large as the output, straight into the resampler's memory, which
- * crops and resizes it. Anything sharp would treat differently (EXIF orientation,
+ * The fast path of a square crop (stream mode's batches) and of a whole
+ * image as it is (what materialize stores when an image is already at its
+ * size): libturbojpeg decodes a plain JPEG at the smallest DCT scale (1/2,
+ * 1/4, 1/8) that keeps the crop at least as large as the output, straight
+ * into the resampler's memory, which crops and resizes it; a whole image is
+ * decoded at full scale and copied, so its pixels are sharp's byte for byte.
+ * Anything sharp would treat differently (EXIF orientation,
  * an ICC profile other than sRGB, CMYK, a colour JPEG asked for as grey, a
  * size that differs from the index, a warning or error while decoding, not
  * a JPEG at all) returns undefined: the caller decodes it with sharp, as
@@ -16,30 +18,30 @@ import { jpegMarkers } from "./_jpeg_markers.ts";
 import { Resizer } from "./_resizer.ts";
 import { TJCS, TurboJpeg } from "./_turbojpeg.ts";
 import type { ResizeKernel } from "./decode_image.ts";
-import { shorterSideSize } from "./shorter_side_size.ts";
 import type { PixelImage } from "./normalize.ts";
 import type { SquareCrop } from "./square_crop.ts";
 
-/** A square crop to decode, already placed. */
-export interface FastSquareRequest {
+/** The whole image, as it is. */
+export interface FastWholeRequest {
   /** Upright width and height from the index. */
   width: number;
   height: number;
+  /** One grey channel instead of RGB. */
+  grey: boolean;
+}
+
+/** A square crop to decode, already placed. */
+export interface FastSquareRequest extends FastWholeRequest {
   /** The square in source pixels. */
   crop: SquareCrop;
   /** Output side. */
   size: number;
   /** Resampling kernel. */
   kernel: ResizeKernel;
-  /** One grey channel instead of RGB. */
-  grey: boolean;
 }
 
-/** The whole image resized so its shorter side is `size` ({@linkcode shorterSideSize}). */
-export type FastShorterSideRequest = Omit<FastSquareRequest, "crop">;
-
-/** What one fast decode does: a square crop (with `crop`) or a shorter-side resize. */
-export type FastRequest = FastSquareRequest | FastShorterSideRequest;
+/** What one fast decode does: a square crop (with `crop`) or the whole image. */
+export type FastRequest = FastSquareRequest | FastWholeRequest;
 
 /** A source rectangle, in upright source pixels, and the output it becomes. */
 interface Rect {
@@ -70,7 +72,7 @@ export class FastJpegDecoder {
   decode(bytes: Uint8Array, r: FastRequest): PixelImage | undefined {
     return "crop" in r
       ? this.decodeSquare(bytes, r)
-      : this.decodeShorterSide(bytes, r);
+      : this.decodeWhole(bytes, r);
   }
 
   /** The crop as uint8 pixels, or undefined when this image is sharp's to decode. */
@@ -86,29 +88,29 @@ export class FastJpegDecoder {
       height: side,
       outWidth: r.size,
       outHeight: r.size,
-    });
+    }, r.kernel);
   }
 
-  /** The whole image with its shorter side resized to `size`, or undefined when it is sharp's to decode. */
-  decodeShorterSide(
-    bytes: Uint8Array,
-    r: FastShorterSideRequest,
-  ): PixelImage | undefined {
-    const out = shorterSideSize(r.width, r.height, r.size);
+  /** The whole image as uint8 pixels (nothing resampled), or undefined when it is sharp's to decode. */
+  decodeWhole(bytes: Uint8Array, r: FastWholeRequest): PixelImage | undefined {
+    const { width, height } = r;
+    // The output is the source: decoded at full scale and copied, so the
+    // kernel is never used.
     return this.#decodeRect(bytes, r, {
       left: 0,
       top: 0,
-      width: r.width,
-      height: r.height,
-      outWidth: out.width,
-      outHeight: out.height,
-    });
+      width,
+      height,
+      outWidth: width,
+      outHeight: height,
+    }, "linear");
   }
 
   #decodeRect(
     bytes: Uint8Array,
-    r: FastShorterSideRequest,
+    r: FastWholeRequest,
     rect: Rect,
+    kernel: ResizeKernel,
   ): PixelImage | undefined {
     const markers = jpegMarkers(bytes);
     if (!markers || markers.orientation !== 1 || markers.icc === "other") {
@@ -145,7 +147,7 @@ export class FastJpegDecoder {
         cropHeight: rect.height * fy,
         outWidth: rect.outWidth,
         outHeight: rect.outHeight,
-        kernel: r.kernel,
+        kernel,
       });
     return { data, width: rect.outWidth, height: rect.outHeight, channels };
   }

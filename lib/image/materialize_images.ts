@@ -100,8 +100,6 @@ export async function materializeImages(
     const reply = await pool.run(bytes, {
       width,
       height,
-      size: imgSize,
-      kernel: options.kernel ?? "linear",
       grey: index.channels[i] <= 2,
     });
     if (reply.kind !== "pixels") return undefined;

@@ -1,7 +1,7 @@
 /**
  * The size `materialize` stores an image at: resized so its shorter side is
- * the target, aspect kept. Shared by sharp's and the fast path's decoders
- * (no dependency, so the fast path loads without sharp).
+ * the target, aspect kept. Shared by sharp's decoders and by materialize's
+ * choice of the fast path (an image already at this size).
  *
  * @module
  */

@@ -130,22 +130,26 @@ Deno.test("train stage writes history.json with the schedule and per-epoch metri
     assert.equal(summary?.best_epoch, bestIndex + 1);
 
     // evaluate reads the best checkpoint and scores the 6 holdout images both ways.
-    const evalDir = `${root}/evaluate`;
-    await Deno.mkdir(evalDir);
-    const { ctx } = createStageContext({
-      stage: "evaluate",
-      params: evaluate.params.parse({
-        backend: "wasm",
-        batch_size: 4,
-        knn: { k: 3 },
-      }),
-      inputs: { train: outDir, decode: inputs.decode },
-      outDir: evalDir,
-    });
-    const evalSummary = await evaluate.run(ctx);
-    const metrics = JSON.parse(
-      await Deno.readTextFile(`${evalDir}/metrics.json`),
-    );
+    const evaluateInto = async (name: string, replicas?: number) => {
+      const dir = `${root}/${name}`;
+      await Deno.mkdir(dir);
+      const { ctx } = createStageContext({
+        stage: "evaluate",
+        params: evaluate.params.parse({
+          backend: "wasm",
+          batch_size: 4,
+          knn: { k: 3 },
+          ...(replicas === undefined ? {} : { replicas }),
+        }),
+        inputs: { train: outDir, decode: inputs.decode },
+        outDir: dir,
+      });
+      const summary = await evaluate.run(ctx);
+      return { summary, json: await Deno.readTextFile(`${dir}/metrics.json`) };
+    };
+    const evaluated = await evaluateInto("evaluate");
+    const evalSummary = evaluated.summary;
+    const metrics = JSON.parse(evaluated.json);
     assert.equal(metrics.queries, 6);
     assert.equal(metrics.classes, 3);
     for (const block of [metrics.classifier, metrics.knn]) {
@@ -165,24 +169,10 @@ Deno.test("train stage writes history.json with the schedule and per-epoch metri
 
     // Two workers embed each batch's halves: the metrics of one model in
     // the stage's own thread, to the last bit.
-    const byParts = async (replicas: number) => {
-      const dir = `${root}/evaluate-${replicas}`;
-      await Deno.mkdir(dir);
-      const { ctx } = createStageContext({
-        stage: "evaluate",
-        params: evaluate.params.parse({
-          backend: "wasm",
-          batch_size: 4,
-          knn: { k: 3 },
-          replicas,
-        }),
-        inputs: { train: outDir, decode: inputs.decode },
-        outDir: dir,
-      });
-      await evaluate.run(ctx);
-      return await Deno.readTextFile(`${dir}/metrics.json`);
-    };
-    assert.equal(await byParts(2), await byParts(1));
+    assert.equal(
+      (await evaluateInto("evaluate-2", 2)).json,
+      (await evaluateInto("evaluate-1", 1)).json,
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }

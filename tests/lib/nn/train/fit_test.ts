@@ -24,7 +24,8 @@ function shuffledBatch(epoch: number, step: number, size = BATCH) {
   return { images, labels, size };
 }
 
-Deno.test("fit() on labels that do not match the images warns that the model is not learning", async () => {
+/** A seeded pico model at IMG px and a wasm trainer over it. */
+async function picoTrainer() {
   await useBackend("wasm");
   const model = buildRetrievalModel({
     backbone: planEfficientNetV2({ variant: "pico", dropPath: 0 }),
@@ -33,6 +34,11 @@ Deno.test("fit() on labels that do not match the images warns that the model is 
     seed: 1,
   });
   const trainer = await createTrainer({ model, backend: "wasm", topK: [1] });
+  return { model, trainer };
+}
+
+Deno.test("fit() on labels that do not match the images warns that the model is not learning", async () => {
+  const { model, trainer } = await picoTrainer();
   const warnings: string[] = [];
   try {
     const history = await fit({
@@ -71,14 +77,7 @@ Deno.test("fit() on labels that do not match the images warns that the model is 
 });
 
 Deno.test("fit() with lrPerStep hands each step its interpolated rate and records each epoch's first", async () => {
-  await useBackend("wasm");
-  const model = buildRetrievalModel({
-    backbone: planEfficientNetV2({ variant: "pico", dropPath: 0 }),
-    imgSize: IMG,
-    classes: CLASSES,
-    seed: 1,
-  });
-  const trainer = await createTrainer({ model, backend: "wasm", topK: [1] });
+  const { model, trainer } = await picoTrainer();
   const rates: number[] = [];
   const progress: number[] = [];
   try {
