@@ -11,6 +11,7 @@ import {
   blockClaimer,
   type KnnShareInput,
   type KnnShareOutput,
+  MR,
   newResults,
   searchBlocks,
   type WorkerJob,
@@ -36,7 +37,7 @@ export async function searchParallel(
     1,
     Math.min(
       input.threads,
-      Math.ceil(n / 3),
+      Math.ceil(n / MR),
       Math.ceil((n * t * dim) / MIN_PARALLEL_WORK),
     ),
   );
@@ -47,10 +48,18 @@ export async function searchParallel(
     searchBlocks(common, out, blockClaimer(n, input.blockSize, counter));
     return out;
   }
-  // About four blocks per thread (whole micro-panels of 3), so the threads end together.
+  // Started first: each Worker loads its modules while this thread copies the inputs.
+  const workers = Array.from(
+    { length: threads - 1 },
+    () =>
+      new Worker(new URL("./_knn_worker.ts", import.meta.url), {
+        type: "module",
+      }),
+  );
+  // About four blocks per thread (whole micro-panels), so the threads end together.
   const blockSize = Math.max(
-    3,
-    Math.min(input.blockSize, 3 * Math.ceil(n / (4 * threads) / 3)),
+    MR,
+    Math.min(input.blockSize, MR * Math.ceil(n / (4 * threads) / MR)),
   );
   const job: WorkerJob = {
     input: {
@@ -65,7 +74,7 @@ export async function searchParallel(
     out: newResults(n, k, classes, true),
     counter: new Int32Array(new SharedArrayBuffer(4)),
   };
-  const others = Array.from({ length: threads - 1 }, () => inWorker(job));
+  const others = workers.map((worker) => searchInWorker(worker, job));
   // The workers' failures surface below, after this thread's blocks.
   others.forEach((p) => p.catch(() => {}));
   searchBlocks(job.input, job.out, blockClaimer(n, blockSize, job.counter));
@@ -93,10 +102,8 @@ type WorkerReply = { ok: true } | {
   stack?: string;
 };
 
-function inWorker(job: WorkerJob): Promise<void> {
-  const worker = new Worker(new URL("./_knn_worker.ts", import.meta.url), {
-    type: "module",
-  });
+/** Hands `job` to `worker`, which takes blocks until none is left, then ends it. */
+function searchInWorker(worker: Worker, job: WorkerJob): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     worker.onmessage = (event: MessageEvent<WorkerReply>) => {
       const reply = event.data;

@@ -13,8 +13,10 @@
 import { KNN_KERNELS_WASM_BASE64 } from "./_knn_kernels_wasm.ts";
 import { nearestNeighbours } from "./_nearest_neighbours.ts";
 
-/** Queries per micro-panel and train rows per panel (MR and NR in knn_kernels.c). */
-const MR = 3, NR = 12;
+/** Queries per micro-panel (MR in knn_kernels.c). */
+export const MR = 4;
+/** Train rows per panel (NR in knn_kernels.c). */
+const NR = 8;
 /** Bytes of normalised train rows per chunk: about half of a 512 KiB L2 cache. */
 const CHUNK_BYTES = 256 * 1024;
 /** Bytes of train rows (raw and packed) one instance holds; bigger train sets go in slices. */

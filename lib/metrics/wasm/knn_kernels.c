@@ -31,8 +31,8 @@
 #include "../../wasm_tile.h"
 
 #define EXPORT(name) __attribute__((export_name(#name)))
-#define MR TILE_MR /* queries per micro-panel (splatted) */
-#define NR TILE_NR /* train rows per panel (three f32x4 vectors) */
+#define MR TILE_MR /* queries per micro-panel (one f32x4 per dimension) */
+#define NR TILE_NR /* train rows per panel (two f32x4 vectors) */
 
 typedef float f32;
 typedef double f64;
@@ -332,9 +332,9 @@ static void note_classes(KnnPlan* p, int b, const f32* s, int len, int j0) {
 
 /* s[i][j] for MR queries (one panel) against the NR rows of one train panel, into strip rows. */
 static inline void micro_kernel(const f32* qp, const f32* tp, int dim, f32* out, int ld) {
-  Tile t = tile_products(qp, qp + 1, qp + 2, MR, tp, dim);
+  Tile t = tile_products_packed(qp, tp, dim);
   for (int i = 0; i < MR; i++) {
-    for (int v = 0; v < 3; v++) wasm_v128_store(out + i * ld + 4 * v, t.r[i][v]);
+    for (int v = 0; v < 2; v++) wasm_v128_store(out + i * ld + 4 * v, t.r[i][v]);
   }
 }
 
@@ -379,17 +379,15 @@ static void panel_sims(const KnnPlan* p, int b, int pp, f32* out) {
   const int dim = p->dim;
   const f32* a = p->qnorm + (long)b * dim;
   const f32* tp = p->tpack + (long)pp * dim * NR;
-  v128_t c0 = wasm_f32x4_splat(0), c1 = c0, c2 = c0;
+  v128_t c0 = wasm_f32x4_splat(0), c1 = c0;
   for (int d = 0; d < dim; d++) {
     v128_t x = wasm_v128_load32_splat(a + d);
     c0 = relaxed_madd(x, wasm_v128_load(tp), c0);
     c1 = relaxed_madd(x, wasm_v128_load(tp + 4), c1);
-    c2 = relaxed_madd(x, wasm_v128_load(tp + 8), c2);
     tp += NR;
   }
   wasm_v128_store(out, c0);
   wasm_v128_store(out + 4, c1);
-  wasm_v128_store(out + 8, c2);
 }
 
 /* Class c's exact best for query q (slot b) when several of its rows were within the window: each rescored, in train order. */

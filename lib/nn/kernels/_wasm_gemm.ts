@@ -18,7 +18,7 @@ import {
 } from "./wasm_heap.ts";
 
 /** The GEMM's tile width (GEMM_NR), and its A block (GEMM_MC x GEMM_KC) and edge tile (GEMM_MR x GEMM_NR). */
-const NR = 12, BLOCK_FLOATS = 96 * 256, TILE_FLOATS = 3 * 12;
+const NR = 8, BLOCK_FLOATS = 96 * 256, TILE_FLOATS = 4 * 8;
 
 /**
  * Below this many columns XNNPACK is faster: the last tile of NR columns

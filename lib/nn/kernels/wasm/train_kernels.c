@@ -473,7 +473,7 @@ void silu_grad_f32(const f32* dy, const f32* ds, const f32* x, const f32* s, f32
 /*
  * C[M,N] = A[M,K] B[K,N], row-major (A and B may be given transposed: the
  * packing reads them either way): a register-blocked GEMM with fused
- * multiply-adds on lib/wasm_tile.h's 3 x 12 tile. B is packed
+ * multiply-adds on lib/wasm_tile.h's 4 x 8 tile. B is packed
  * once into `pack` (panels of GEMM_NR columns, zero-padded) and, when N is
  * wide enough to repay it, each GEMM_MC x GEMM_KC block of A into panels of
  * GEMM_MR rows after it, so the micro-kernel reads two contiguous streams;
@@ -504,7 +504,6 @@ static void gemm_pack_b(const f32* b, int bt, f32* pack, int K, int N) {
         const f32* src = b + (long)k * N + j0;
         wasm_v128_store(dst, wasm_v128_load(src));
         wasm_v128_store(dst + 4, wasm_v128_load(src + 4));
-        wasm_v128_store(dst + 8, wasm_v128_load(src + 8));
         dst += GEMM_NR;
       }
     } else {
@@ -525,7 +524,7 @@ static void gemm_pack_b(const f32* b, int bt, f32* pack, int K, int N) {
 static inline void gemm_store(Tile t, f32* c, int ldc, int rows, int cols, int add, f32* scratch) {
   if (rows == GEMM_MR && cols == GEMM_NR) {
     for (int i = 0; i < GEMM_MR; i++) {
-      for (int v = 0; v < 3; v++) {
+      for (int v = 0; v < 2; v++) {
         f32* at = c + (long)i * ldc + 4 * v;
         wasm_v128_store(at, add ? wasm_f32x4_add(t.r[i][v], wasm_v128_load(at)) : t.r[i][v]);
       }
@@ -533,7 +532,7 @@ static inline void gemm_store(Tile t, f32* c, int ldc, int rows, int cols, int a
     return;
   }
   for (int i = 0; i < GEMM_MR; i++) {
-    for (int v = 0; v < 3; v++) wasm_v128_store(scratch + i * GEMM_NR + 4 * v, t.r[i][v]);
+    for (int v = 0; v < 2; v++) wasm_v128_store(scratch + i * GEMM_NR + 4 * v, t.r[i][v]);
   }
   for (int i = 0; i < rows; i++) {
     for (int j = 0; j < cols; j++) {
@@ -595,13 +594,13 @@ void matmul_f32(const f32* a, const f32* b, f32* c, f32* pack, int M, int K, int
           Tile t;
           if (packed) {
             const f32* ap = apack + (long)(i - i0) * kc;
-            t = tile_products(ap, ap + 1, ap + 2, GEMM_MR, bp, kc);
+            t = tile_products_packed(ap, bp, kc);
           } else {
             /* A in place; a missing row repeats the first (its products are not stored). */
             const f32* a0 = at ? a + (long)k0 * M + i : a + (long)i * K + k0;
             const long row = at ? 1 : K;
             t = tile_products(a0, rows > 1 ? a0 + row : a0, rows > 2 ? a0 + 2 * row : a0,
-                              at ? M : 1, bp, kc);
+                              rows > 3 ? a0 + 3 * row : a0, at ? M : 1, bp, kc);
           }
           gemm_store(t, c + (long)i * N + j0, N, rows, cols, k0 > 0, scratch);
         }

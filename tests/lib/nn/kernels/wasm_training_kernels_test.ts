@@ -109,16 +109,20 @@ Deno.test("BatchMatMul with transposed operands on wasm matches cpu", async () =
 });
 
 Deno.test("BatchMatMul on the project's GEMM matches cpu on edge shapes", async () => {
-  // Rows across the GEMM's 3-row tiles and 96-row blocks, depths across its
-  // 256-deep blocks, columns across its 12-wide tiles, with A read in place
-  // (fewer than 4 tiles of columns) and packed; batches of one and of two;
-  // each operand as it is or transposed.
+  // Rows across the GEMM's 4-row tiles (every remainder) and 96-row blocks,
+  // depths across its 256-deep blocks, columns across its 8-wide tiles, with
+  // A read in place (fewer than 4 tiles of columns) and packed; batches of
+  // one and of two; each operand as it is or transposed.
   for (
-    const [m, k, n] of [[1, 1, 24], [2, 5, 25], [4, 257, 37], [97, 300, 49], [
-      200,
-      600,
-      100,
-    ], [5, 40, 130]]
+    const [m, k, n] of [
+      [1, 1, 24],
+      [2, 5, 25],
+      [7, 257, 31],
+      [4, 257, 37],
+      [97, 300, 49],
+      [200, 600, 100],
+      [5, 40, 130],
+    ]
   ) {
     for (const batch of [[], [2]]) {
       for (
