@@ -20,8 +20,8 @@ export interface ChildOptions {
   dir: string;
   /** Output side. */
   size: number;
-  /** Decodes in flight. */
-  concurrency: number;
+  /** Decodes in flight; undefined: openImageDataset()'s default for ours, 4 for sharp. */
+  concurrency?: number;
   /** Passes over the photos. */
   repeat: number;
 }
@@ -83,7 +83,7 @@ export async function runChild(options: ChildOptions): Promise<ChildResult> {
   }
   const pass = async () => {
     let next = 0;
-    await Promise.all(Array.from({ length: concurrency }, async () => {
+    await Promise.all(Array.from({ length: concurrency ?? 4 }, async () => {
       while (next < jpegs.length) {
         await sharp(jpegs[next++]).resize(size, size, { kernel: "linear" })
           .raw().toBuffer();

@@ -65,6 +65,11 @@ export class DecodePool {
     return !this.needsSharedBatches || out.buffer instanceof SharedArrayBuffer;
   }
 
+  /** Workers that decode (0 when this thread does). */
+  get workers(): number {
+    return this.#local === undefined ? this.#size : 0;
+  }
+
   /** Whether batches should be on a SharedArrayBuffer (workers decode). */
   get needsSharedBatches(): boolean {
     return this.#local === undefined;

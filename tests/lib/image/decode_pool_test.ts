@@ -53,6 +53,8 @@ Deno.test({
     for (const normalise of [true, false]) {
       const local = DecodePool.open(1)!;
       const workers = DecodePool.open(2)!;
+      assert.equal(local.workers, 0);
+      assert.equal(workers.workers, 2);
       const here = await decodeAll(local, normalise);
       const there = await decodeAll(workers, normalise);
       local.close();
