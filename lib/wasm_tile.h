@@ -11,8 +11,9 @@
  * run at the same rate; with the other vCPU busy (as when two threads
  * search or train) this one slows down less: whole 512-dim kNN searches
  * took a median 13% less time over 8 alternating runs (the fastest runs
- * tied), the training GEMM's products 0-10% less. 6 x 8 and 4 x 12 (more
- * registers than V8 keeps) ran slower than either.
+ * tied), the training GEMM's products a median 0-18% less (a few 1-4%
+ * more). 6 x 8 and 4 x 12 (more registers than V8 keeps) ran slower than
+ * either.
  * Every element of C is the same chain of fused multiply-adds in k order
  * whatever the tile, so the tile shape does not change a single bit.
  */
