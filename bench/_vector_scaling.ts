@@ -1,10 +1,10 @@
 /**
  * How much a second core speeds up scalar and SIMD code on this machine:
  * one process of each kind alone, then two side by side, each process
- * timing a fixed amount of its own work. On a VM whose two vCPUs share one
- * physical core's vector units, scalar code scales about 2× while SIMD code
- * (the GEMM behind the kNN filter, libjpeg-turbo's IDCT) does not, and
- * that, not our threading, bounds the benchmarks' two-core figures.
+ * timing a fixed amount of its own work. On the 2-vCPU VM this project is
+ * measured on, scalar code scales about 2× while SIMD code (the GEMM behind
+ * the kNN filter, libjpeg-turbo's IDCT) scales 1.5-1.8×: a limit the
+ * benchmarks' two-core figures meet before any cost of our own threading.
  *
  * Run as a child: `deno run -A bench/_vector_scaling.ts scalar|simd`
  * prints the seconds of its work.
@@ -66,6 +66,13 @@ async function children(
     return Number(new TextDecoder().decode(o.stdout).trim());
   });
   return seconds.reduce((a, b) => a + b, 0) / copies;
+}
+
+/** The line the benchmarks print for `scaling`. */
+export function describeVectorScaling(scaling: VectorScaling): string {
+  return `(this machine, two processes side by side against one alone: scalar JavaScript ${
+    scaling.scalar.toFixed(2)
+  }×, one-thread kNN searches (SIMD) ${scaling.simd.toFixed(2)}×)`;
 }
 
 /**

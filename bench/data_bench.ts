@@ -70,7 +70,9 @@ await requireDebianPackages("data", [
   { package: "python3-numpy", what: "the PIL peer", python: "import numpy" },
 ]);
 const { startLoadMeter, waitForQuiet } = await import("./_cpu_load.ts");
-const { measureVectorScaling } = await import("./_vector_scaling.ts");
+const { describeVectorScaling, measureVectorScaling } = await import(
+  "./_vector_scaling.ts"
+);
 const rounds = Number(values.rounds);
 const repeat = Number(values.repeat);
 const sizes = values.sizes.split(",").map(Number);
@@ -299,14 +301,9 @@ console.log(
     }% at worst; runs wait up to 2 minutes for a quiet moment)`,
 );
 await waitForQuiet(0.15, 1000 * Number(values["quiet-wait"]));
-const scaling = await measureVectorScaling();
+console.log(describeVectorScaling(await measureVectorScaling()));
 console.log(
-  `(this machine, two processes side by side against one alone: scalar JavaScript ${
-    scaling.scalar.toFixed(2)
-  }×, SIMD code (the kNN filter) ${scaling.simd.toFixed(2)}×;`,
-);
-console.log(
-  " where the second is well below 2, SIMD code does not get a full second core here, and SIMD-bound decoding cannot reach the bound either)",
+  "(where SIMD code scales well below 2, SIMD-bound decoding cannot reach ours' bound either)",
 );
 console.log("\nall runs:", JSON.stringify(figures));
 await Deno.remove(setup.root, { recursive: true });

@@ -18,7 +18,10 @@ import { nearestNeighbours } from "../lib/metrics/_nearest_neighbours.ts";
 import { keyedRandom } from "../lib/random/keyed_random.ts";
 import { parseCliArgs } from "../cli/parse_args.ts";
 import { requireDebianPackages } from "./_requirements.ts";
-import { measureVectorScaling } from "./_vector_scaling.ts";
+import {
+  describeVectorScaling,
+  measureVectorScaling,
+} from "./_vector_scaling.ts";
 
 const { values } = parseCliArgs(Deno.args, {
   rounds: { type: "string", default: "3" },
@@ -140,11 +143,7 @@ console.log(
   `| ${header.join(" | ")} |\n|${header.map(() => "---").join("|")}|`,
 );
 for (const row of rows) console.log(`| ${row.join(" | ")} |`);
-const scaling = await measureVectorScaling();
+console.log(describeVectorScaling(await measureVectorScaling()));
 console.log(
-  `(this machine, two processes side by side against one alone: scalar JavaScript ${
-    scaling.scalar.toFixed(2)
-  }×, this SIMD filter on one thread ${
-    scaling.simd.toFixed(2)
-  }×: the most two threads of ours can give over one)`,
+  "(the SIMD figure is about the most two threads of ours can give over one)",
 );

@@ -1,7 +1,8 @@
 /**
  * Workers that decode images on the fast JPEG path (libturbojpeg + the SIMD
- * resampler): stream mode's square crops, materialize's whole images. Decoding uses every core while the calling thread assembles
- * batches or writes shards. Workers start on first use and stop after a
+ * resampler): stream mode's square crops, materialize's whole images.
+ * Decoding uses every core while the calling thread assembles batches or
+ * writes shards. Workers start on first use and stop after a
  * second without work (an idle Worker would keep the process alive) or on
  * {@linkcode DecodePool.close}. Private to lib/image.
  *
